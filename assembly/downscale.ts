@@ -1,0 +1,75 @@
+/**
+ * I420 plane downscalers for resolution ladders. Both read one 8-bit plane at `src` (rows of
+ * `srcStride` bytes) and write another at `dst`; both are bit-exact with the TypeScript
+ * references in src/wasm/reference-kernels.ts.
+ */
+
+/**
+ * Exact 2:1 box filter: each output byte is (a + b + c + d + 2) >> 2 of a 2x2 source block.
+ * SIMD: 32 source bytes of two rows become 16 output bytes per step (pairwise widening adds).
+ * Odd trailing source columns/rows are ignored (dstW = srcW >> 1, dstH = srcH >> 1).
+ */
+export function downscaleBox2x(
+  src: usize, srcStride: i32, dst: usize, dstStride: i32, dstW: i32, dstH: i32,
+): void {
+  const two = i16x8.splat(2);
+  for (let y: i32 = 0; y < dstH; y++) {
+    const r0 = src + <usize>(2 * y * srcStride);
+    const r1 = r0 + <usize>srcStride;
+    const o = dst + <usize>(y * dstStride);
+    let x: i32 = 0;
+    for (; x + 16 <= dstW; x += 16) {
+      const s = <usize>(2 * x);
+      const a0 = v128.load(r0 + s);
+      const a1 = v128.load(r0 + s + 16);
+      const b0 = v128.load(r1 + s);
+      const b1 = v128.load(r1 + s + 16);
+      const lo = i16x8.shr_u(
+        i16x8.add(i16x8.add(i16x8.extadd_pairwise_i8x16_u(a0), i16x8.extadd_pairwise_i8x16_u(b0)), two), 2);
+      const hi = i16x8.shr_u(
+        i16x8.add(i16x8.add(i16x8.extadd_pairwise_i8x16_u(a1), i16x8.extadd_pairwise_i8x16_u(b1)), two), 2);
+      v128.store(o + <usize>x, i8x16.narrow_i16x8_u(lo, hi));
+    }
+    for (; x < dstW; x++) {
+      const s = <usize>(2 * x);
+      const sum = <i32>load<u8>(r0 + s) + <i32>load<u8>(r0 + s + 1) + <i32>load<u8>(r1 + s) + <i32>load<u8>(r1 + s + 1);
+      store<u8>(o + <usize>x, <u8>((sum + 2) >> 2));
+    }
+  }
+}
+
+/**
+ * Bilinear resize of one plane to any smaller (or equal) size, in 16.16 fixed point with 8-bit
+ * weights, pixel centres aligned: srcPos = (dstPos + 0.5) * srcSize / dstSize - 0.5, clamped
+ * to the plane. Best for ratios between 1 and 2 (use downscaleBox2x first for larger ones).
+ */
+export function downscaleBilinear(
+  src: usize, srcW: i32, srcH: i32, srcStride: i32, dst: usize, dstW: i32, dstH: i32, dstStride: i32,
+): void {
+  const stepX: i32 = <i32>((<i64>srcW << 16) / <i64>dstW);
+  const stepY: i32 = <i32>((<i64>srcH << 16) / <i64>dstH);
+  const maxX: i32 = (srcW - 1) << 16;
+  const maxY: i32 = (srcH - 1) << 16;
+  for (let y: i32 = 0; y < dstH; y++) {
+    let py: i32 = (<i32>(((<i64>(2 * y + 1)) * <i64>stepY) >> 1)) - 32768;
+    if (py < 0) py = 0;
+    if (py > maxY) py = maxY;
+    const y0 = py >> 16;
+    const fy = (py >> 8) & 255;
+    const y1 = y0 + 1 < srcH ? y0 + 1 : y0;
+    const row0 = src + <usize>(y0 * srcStride);
+    const row1 = src + <usize>(y1 * srcStride);
+    const o = dst + <usize>(y * dstStride);
+    for (let x: i32 = 0; x < dstW; x++) {
+      let px: i32 = (<i32>(((<i64>(2 * x + 1)) * <i64>stepX) >> 1)) - 32768;
+      if (px < 0) px = 0;
+      if (px > maxX) px = maxX;
+      const x0 = px >> 16;
+      const fx = (px >> 8) & 255;
+      const x1 = x0 + 1 < srcW ? x0 + 1 : x0;
+      const top = <i32>load<u8>(row0 + <usize>x0) * (256 - fx) + <i32>load<u8>(row0 + <usize>x1) * fx;
+      const bot = <i32>load<u8>(row1 + <usize>x0) * (256 - fx) + <i32>load<u8>(row1 + <usize>x1) * fx;
+      store<u8>(o + <usize>x, <u8>((top * (256 - fy) + bot * fy + 32768) >> 16));
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { BadFileError, InvalidOptionError, checkInt, checkOneOf } from "../errors.js";
+
+/** Which AssemblyScript build to load: `release` (optimized, no asserts) or `debug`. */
+export type KernelsBuild = "release" | "debug";
+
+interface RawExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  sumSquaredError(a: number, b: number, len: number): number;
+  downscaleBox2x(src: number, srcStride: number, dst: number, dstStride: number, dstW: number, dstH: number): void;
+  downscaleBilinear(
+    src: number, srcW: number, srcH: number, srcStride: number,
+    dst: number, dstW: number, dstH: number, dstStride: number,
+  ): void;
+}
+
+const WASM_PAGE_BYTES = 65536;
+
+/**
+ * The AssemblyScript kernels of build/assembly/*.wasm, instantiated once per build. The host
+ * owns a scratch region in the module's linear memory: every call copies its inputs there (the
+ * one copy), calls the kernel with (ptr, len) integers, and reads results back. Memory grows
+ * on demand; views over `memory.buffer` are re-derived after every growth.
+ */
+export class WasmKernels {
+  readonly build: KernelsBuild;
+  private readonly raw: RawExports;
+  private readonly scratchStart: number;
+  private heap: Uint8Array;
+
+  private constructor(build: KernelsBuild, raw: RawExports) {
+    this.build = build;
+    this.raw = raw;
+    this.scratchStart = (raw.heapBase() + 15) & ~15;
+    this.heap = new Uint8Array(raw.memory.buffer);
+  }
+
+  /**
+   * The kernels of one build, loaded synchronously on first use and cached. The build defaults
+   * to the environment variable RTCPIPE_WASM_BUILD when set, else `release`.
+   */
+  static get(build?: KernelsBuild): WasmKernels {
+    const b = checkOneOf("build", build ?? process.env["RTCPIPE_WASM_BUILD"] ?? "release", ["release", "debug"] as const);
+    let k = cache.get(b);
+    if (!k) {
+      k = new WasmKernels(b, instantiate(b));
+      cache.set(b, k);
+    }
+    return k;
+  }
+
+  /** Bytes of linear memory currently reserved (for tests of growth). */
+  get memoryBytes(): number {
+    return this.raw.memory.buffer.byteLength;
+  }
+
+  /** Sum over i of (a[i] - b[i])^2 for two equally long byte arrays. */
+  sumSquaredError(a: Uint8Array, b: Uint8Array): number {
+    if (a.length !== b.length) {
+      throw new InvalidOptionError(`Cannot compute the squared error: lengths differ (${a.length} vs ${b.length})`);
+    }
+    const len = a.length;
+    const pa = this.scratchStart;
+    const pb = align16(pa + len);
+    const heap = this.reserve(pb + len);
+    heap.set(a, pa);
+    heap.set(b, pb);
+    return this.raw.sumSquaredError(pa, pb, len);
+  }
+
+  /**
+   * Squared error of two `width` x `height` planes with their own strides. Rows are packed
+   * into scratch, so strided planes cost the same single copy as packed ones.
+   */
+  sumSquaredErrorPlane(
+    a: Uint8Array, strideA: number, b: Uint8Array, strideB: number, width: number, height: number,
+  ): number {
+    const len = width * height;
+    if (strideA === width && strideB === width && a.length >= len && b.length >= len) {
+      return this.sumSquaredError(a.subarray(0, len), b.subarray(0, len));
+    }
+    checkPlane("a", a, strideA, width, height);
+    checkPlane("b", b, strideB, width, height);
+    const pa = this.scratchStart;
+    const pb = align16(pa + len);
+    const heap = this.reserve(pb + len);
+    for (let y = 0; y < height; y++) {
+      heap.set(a.subarray(y * strideA, y * strideA + width), pa + y * width);
+      heap.set(b.subarray(y * strideB, y * strideB + width), pb + y * width);
+    }
+    return this.raw.sumSquaredError(pa, pb, len);
+  }
+
+  /**
+   * Exact 2:1 box downscale of one plane (srcW x srcH with `srcStride`) into a packed
+   * (srcW >> 1) x (srcH >> 1) plane, written to `dst` when given, else to a new array.
+   */
+  downscaleBox2x(src: Uint8Array, srcW: number, srcH: number, srcStride = srcW, dst?: Uint8Array): Uint8Array {
+    checkInt("srcW", srcW, 2, 16384);
+    checkInt("srcH", srcH, 2, 16384);
+    checkPlane("src", src, srcStride, srcW, srcH);
+    const dstW = srcW >> 1;
+    const dstH = srcH >> 1;
+    const out = dst ?? new Uint8Array(dstW * dstH);
+    if (out.length < dstW * dstH) throw new InvalidOptionError(`Cannot downscale: dst holds ${out.length} bytes, needs ${dstW * dstH}`);
+    const srcLen = srcStride * (srcH - 1) + srcW;
+    const ps = this.scratchStart;
+    const pd = align16(ps + srcStride * srcH + 32);
+    const heap = this.reserve(pd + dstW * dstH);
+    heap.set(src.subarray(0, srcLen), ps);
+    this.raw.downscaleBox2x(ps, srcStride, pd, dstW, dstW, dstH);
+    out.set(this.heap.subarray(pd, pd + dstW * dstH));
+    return out;
+  }
+
+  /** Bilinear resize of one plane into a packed dstW x dstH plane (dstW <= srcW, dstH <= srcH). */
+  downscaleBilinear(
+    src: Uint8Array, srcW: number, srcH: number, srcStride: number, dstW: number, dstH: number, dst?: Uint8Array,
+  ): Uint8Array {
+    checkInt("srcW", srcW, 1, 16384);
+    checkInt("srcH", srcH, 1, 16384);
+    checkInt("dstW", dstW, 1, srcW);
+    checkInt("dstH", dstH, 1, srcH);
+    checkPlane("src", src, srcStride, srcW, srcH);
+    const out = dst ?? new Uint8Array(dstW * dstH);
+    if (out.length < dstW * dstH) throw new InvalidOptionError(`Cannot downscale: dst holds ${out.length} bytes, needs ${dstW * dstH}`);
+    const srcLen = srcStride * (srcH - 1) + srcW;
+    const ps = this.scratchStart;
+    const pd = align16(ps + srcLen);
+    const heap = this.reserve(pd + dstW * dstH);
+    heap.set(src.subarray(0, srcLen), ps);
+    this.raw.downscaleBilinear(ps, srcW, srcH, srcStride, pd, dstW, dstH, dstW);
+    out.set(this.heap.subarray(pd, pd + dstW * dstH));
+    return out;
+  }
+
+  /** Grows linear memory to hold `endByte` bytes and returns a fresh view over it. */
+  private reserve(endByte: number): Uint8Array {
+    const mem = this.raw.memory;
+    if (endByte > mem.buffer.byteLength) {
+      mem.grow(Math.ceil((endByte - mem.buffer.byteLength) / WASM_PAGE_BYTES));
+    }
+    // Growth detaches the old ArrayBuffer: re-derive the view whenever the buffer changed.
+    if (this.heap.buffer !== mem.buffer) this.heap = new Uint8Array(mem.buffer);
+    return this.heap;
+  }
+}
+
+const cache = new Map<KernelsBuild, WasmKernels>();
+
+function instantiate(build: KernelsBuild): RawExports {
+  const url = new URL(`../../build/assembly/${build}.wasm`, import.meta.url);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(fileURLToPath(url));
+  } catch (err) {
+    throw new BadFileError(
+      `Cannot load the ${build} kernels: ${fileURLToPath(url)} is missing (${(err as Error).message}); run \`npm run build:asc\``,
+    );
+  }
+  const module = new WebAssembly.Module(bytes);
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      abort(_msg: number, _file: number, line: number, col: number): never {
+        throw new Error(`WASM kernel assertion failed at ${line}:${col}`);
+      },
+    },
+  });
+  return instance.exports as unknown as RawExports;
+}
+
+function align16(n: number): number {
+  return (n + 15) & ~15;
+}
+
+function checkPlane(what: string, plane: Uint8Array, stride: number, width: number, height: number): void {
+  if (!Number.isInteger(stride) || stride < width) {
+    throw new InvalidOptionError(`Cannot use ${what} stride=${stride}: allowed is an integer >= width ${width}`);
+  }
+  const need = stride * (height - 1) + width;
+  if (plane.length < need) {
+    throw new InvalidOptionError(`Cannot use plane ${what}: it holds ${plane.length} bytes, ${width}x${height} at stride ${stride} needs ${need}`);
+  }
+}
