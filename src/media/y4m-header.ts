@@ -29,6 +29,12 @@ const MAGIC = "YUV4MPEG2";
  */
 export function parseY4mHeader(bytes: Uint8Array): Y4mHeader {
   const limit = Math.min(bytes.length, Y4M_MAX_HEADER_BYTES);
+  const prefix = MAGIC + " ";
+  for (let i = 0; i < Math.min(prefix.length, bytes.length); i++) {
+    if (bytes[i] !== prefix.charCodeAt(i) && !(i === MAGIC.length && bytes[i] === 0x0a)) {
+      throw bad(`it does not start with "${MAGIC} " (found ${JSON.stringify(String.fromCharCode(...bytes.subarray(0, 12)))})`);
+    }
+  }
   let nl = -1;
   for (let i = 0; i < limit; i++) {
     if (bytes[i] === 0x0a) {
