@@ -1,0 +1,128 @@
+import { checkInt, checkRange } from "../errors.js";
+import { StageCore, type StageStats } from "../pipeline/stage.js";
+import { SequenceUnwrapper } from "../rtp/wrap-around-unwrapper.js";
+
+/** What the buffer needs of a packet: its 16-bit RTP sequence number. */
+export interface Sequenced {
+  readonly sequenceNumber: number;
+}
+
+export interface ReorderBufferOptions {
+  /** Packets held at most; beyond it the oldest gap is given up (default 512). */
+  capacity?: number;
+  /** Shortest wait for a missing packet before skipping it (default 5 ms). */
+  minWaitMs?: number;
+  /** Longest wait for a missing packet (default 100 ms). */
+  maxWaitMs?: number;
+}
+
+/**
+ * Puts packets of one RTP stream back in sequence order (RFC 3550 5.1 sequence numbers, via
+ * the one unwrapper). In-order packets pass straight through. On a gap it waits for the
+ * missing packet as long as reordering on this path has been seen to last (the largest lateness
+ * of a reordered packet, x1.5, clamped to [minWait, maxWait]); then it declares the packet lost
+ * and releases what follows. Duplicates and packets older than what was released are dropped.
+ */
+export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
+  readonly name = "reorder";
+  private readonly capacity: number;
+  private readonly minWaitUs: number;
+  private readonly maxWaitUs: number;
+  private readonly unwrapper = new SequenceUnwrapper();
+  private readonly held = new Map<number, { packet: P; arrivalUs: number }>();
+  private nextSeq = NaN;
+  private gapSinceUs = NaN;
+  private reorderLatenessUs = 0;
+  private highestArrivalUs = new Map<number, number>();
+  private counters = { packetsIn: 0, packetsOut: 0, duplicates: 0, late: 0, reordered: 0, skippedLost: 0, overflows: 0 };
+
+  constructor(options: ReorderBufferOptions = {}) {
+    super();
+    this.capacity = checkInt("capacity", options.capacity ?? 512, 1, 65_536);
+    this.minWaitUs = checkRange("minWaitMs", options.minWaitMs ?? 5, 0, 10_000) * 1000;
+    this.maxWaitUs = checkRange("maxWaitMs", options.maxWaitMs ?? 100, 0, 10_000) * 1000;
+    if (this.maxWaitUs < this.minWaitUs) this.maxWaitUs = this.minWaitUs;
+  }
+
+  /** How long a gap is currently waited for (µs). */
+  get waitUs(): number {
+    return Math.min(this.maxWaitUs, Math.max(this.minWaitUs, this.reorderLatenessUs * 1.5));
+  }
+
+  push(packet: P, nowUs: number): void {
+    this.counters.packetsIn++;
+    const seq = this.unwrapper.unwrap(packet.sequenceNumber);
+    if (Number.isNaN(this.nextSeq)) this.nextSeq = seq;
+    if (seq < this.nextSeq) {
+      this.counters.late++;
+      return;
+    }
+    if (this.held.has(seq)) {
+      this.counters.duplicates++;
+      return;
+    }
+    // A packet filling a gap after later ones arrived: remember how late reordering makes it.
+    const newestAhead = this.highestSeqHeld();
+    if (newestAhead > seq) {
+      this.counters.reordered++;
+      const t = this.highestArrivalUs.get(newestAhead);
+      if (t !== undefined) this.reorderLatenessUs = Math.max(this.reorderLatenessUs * 0.99, nowUs - t);
+    }
+    this.held.set(seq, { packet, arrivalUs: nowUs });
+    this.highestArrivalUs.set(seq, nowUs);
+    if (this.highestArrivalUs.size > this.capacity * 2) this.highestArrivalUs.clear();
+    this.release(nowUs);
+    if (this.held.size > this.capacity) {
+      this.counters.overflows++;
+      this.skipGap(nowUs);
+    }
+  }
+
+  override tick(nowUs: number): void {
+    if (this.held.size > 0 && !Number.isNaN(this.gapSinceUs) && nowUs - this.gapSinceUs >= this.waitUs) {
+      this.skipGap(nowUs);
+    }
+  }
+
+  /** Time by which `tick` should next run to release a waited-for gap, or undefined. */
+  nextDueUs(): number | undefined {
+    return this.held.size > 0 && !Number.isNaN(this.gapSinceUs) ? this.gapSinceUs + this.waitUs : undefined;
+  }
+
+  override stats(): StageStats {
+    return { ...this.counters, held: this.held.size, waitMs: this.waitUs / 1000 };
+  }
+
+  private highestSeqHeld(): number {
+    let max = -Infinity;
+    for (const k of this.held.keys()) if (k > max) max = k;
+    return max;
+  }
+
+  private release(nowUs: number): void {
+    let entry = this.held.get(this.nextSeq);
+    const released = entry !== undefined;
+    while (entry) {
+      this.held.delete(this.nextSeq);
+      this.highestArrivalUs.delete(this.nextSeq);
+      this.nextSeq++;
+      this.counters.packetsOut++;
+      this.out.push(entry.packet, nowUs);
+      entry = this.held.get(this.nextSeq);
+    }
+    // A gap starts when packets wait behind a missing one; it restarts after each advance.
+    if (this.held.size === 0) this.gapSinceUs = NaN;
+    else if (released || Number.isNaN(this.gapSinceUs)) this.gapSinceUs = nowUs;
+  }
+
+  /** Gives up the missing packets before the oldest held one. */
+  private skipGap(nowUs: number): void {
+    let oldest = Infinity;
+    for (const k of this.held.keys()) if (k < oldest) oldest = k;
+    if (!Number.isFinite(oldest)) return;
+    this.counters.skippedLost += oldest - this.nextSeq;
+    this.nextSeq = oldest;
+    this.gapSinceUs = NaN;
+    this.release(nowUs);
+  }
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { ReorderBuffer } from "../../src/jitter/reorder-buffer.js";
+
+function collect(buf: ReorderBuffer<{ sequenceNumber: number }>): number[] {
+  const out: number[] = [];
+  buf.pipe({ push: (p) => out.push(p.sequenceNumber) });
+  return out;
+}
+
+describe("ReorderBuffer", () => {
+  it("passes in-order packets straight through, across the 16-bit wrap (RFC 3550 5.1)", () => {
+    const buf = new ReorderBuffer();
+    const out = collect(buf);
+    for (const s of [65534, 65535, 0, 1]) buf.push({ sequenceNumber: s }, 0);
+    expect(out).toEqual([65534, 65535, 0, 1]);
+  });
+
+  it("restores order of a reordered packet without waiting for a timeout", () => {
+    const buf = new ReorderBuffer();
+    const out = collect(buf);
+    buf.push({ sequenceNumber: 10 }, 0);
+    buf.push({ sequenceNumber: 12 }, 1000);
+    buf.push({ sequenceNumber: 11 }, 3000);
+    expect(out).toEqual([10, 11, 12]);
+    expect(buf.stats().reordered).toBe(1);
+  });
+
+  it("gives up a missing packet after the wait and counts it lost", () => {
+    const buf = new ReorderBuffer({ minWaitMs: 5, maxWaitMs: 50 });
+    const out = collect(buf);
+    buf.push({ sequenceNumber: 1 }, 0);
+    buf.push({ sequenceNumber: 3 }, 1000);
+    buf.tick(5000);
+    expect(out).toEqual([1]);
+    buf.tick(6000);
+    expect(out).toEqual([1, 3]);
+    expect(buf.stats().skippedLost).toBe(1);
+    // The missing packet arriving afterwards is too late and dropped.
+    buf.push({ sequenceNumber: 2 }, 7000);
+    expect(out).toEqual([1, 3]);
+    expect(buf.stats().late).toBe(1);
+  });
+
+  it("drops duplicates and learns to wait as long as reordering lasts", () => {
+    const buf = new ReorderBuffer({ minWaitMs: 1, maxWaitMs: 100 });
+    collect(buf);
+    buf.push({ sequenceNumber: 1 }, 0);
+    buf.push({ sequenceNumber: 3 }, 0);
+    buf.push({ sequenceNumber: 3 }, 0);
+    buf.push({ sequenceNumber: 2 }, 20_000);
+    expect(buf.stats().duplicates).toBe(1);
+    expect(buf.waitUs).toBeCloseTo(30_000, -2);
+  });
+});
