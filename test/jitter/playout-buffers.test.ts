@@ -13,7 +13,7 @@ describe("VideoPlayoutBuffer", () => {
     const buf = new VideoPlayoutBuffer();
     const outAt: number[] = [];
     buf.pipe({ push: (_f, now) => outAt.push(now) });
-    for (let i = 0; i < 60; i++) buf.push(videoFrame(i), 50_000 + i * 33_333);
+    for (let i = 0; i < 60; i++) buf.push(videoFrame(i), Math.round(50_000 + (i * 1e5) / 3));
     expect(outAt).toHaveLength(60);
     expect(buf.delayUs).toBeLessThan(1000);
   });
