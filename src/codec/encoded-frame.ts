@@ -17,4 +17,6 @@ export interface EncodedFrame {
   /** Coded size (video only). */
   readonly width?: number;
   readonly height?: number;
+  /** Opus DTX: a 1-2 byte packet for silence that need not be sent (audio only). */
+  readonly dtx?: boolean;
 }

@@ -1,0 +1,284 @@
+import { CodecError, InvalidOptionError, RtcpipeError, checkInt, checkOneOf, checkRange } from "../errors.js";
+import type { VideoFrame } from "../media/video-frame.js";
+import { StageCore, type StageStats } from "../pipeline/stage.js";
+import type { EncodedFrame, VideoCodecName } from "./encoded-frame.js";
+import { readCString } from "./codec-module-loader.js";
+import { loadVpx, type VpxModule } from "./vpx-module.js";
+
+/** Options of {@link VpxEncoder}. Defaults are realtime settings (codecs.md). */
+export interface VpxEncoderOptions {
+  codec: VideoCodecName;
+  /** Coded size in pixels, even, 16..4096. */
+  width: number;
+  height: number;
+  /** Nominal frame rate, 1..120 (default 30): sets each frame's duration for the rate control. */
+  fps?: number;
+  /** Target bitrate, 10 kbps..50 Mbps (default 500 kbps). CBR. */
+  bitrateBps?: number;
+  /** A keyframe at least every N frames, 0..100000; 0 = only on request (default 3000, as libwebrtc). */
+  keyframeIntervalFrames?: number;
+  /**
+   * Encoder speed: VP8 0..16 (used as a NEGATIVE cpu_used: fixed speed; default 6), VP9 5..9
+   * (default 9). Higher is faster and worse.
+   */
+  speed?: number;
+  /** Buffer level (% of the rate-control buffer) below which frames are dropped, 0..100 (default 30; 0 = never drop). */
+  dropFrameThreshold?: number;
+  /** Quantizer range 0..63 (defaults 2 and 63: 63 lets low bitrates hold, codecs.md). */
+  minQuantizer?: number;
+  maxQuantizer?: number;
+  /** Error-resilient bitstream (default true for VP8, false for VP9). */
+  errorResilient?: boolean;
+  /** Rate-control buffer in ms, 100..10000 (default 1000). */
+  bufferMs?: number;
+  /** Clock for measuring encode CPU time (ms); default performance.now. */
+  cpuTimeMs?: () => number;
+  /** Stage name in pipeline stats (default the codec name + "-encoder"). */
+  name?: string;
+}
+
+const FLAG_FORCE_KEYFRAME = 1;
+const OUT_KEYFRAME = 1;
+
+/**
+ * VP8/VP9 encoder stage (libvpx in WASM): raw I420 frames in, compressed frames out.
+ * Realtime one-pass CBR with no lag: one frame in gives at most one frame out, synchronously.
+ * A frame the rate control drops gives no output (counted in `framesDropped`).
+ *
+ * The RTP timestamp is the capture time on the 90 kHz clock (RFC 7741 4.1), modulo 2^32.
+ * A frame of another size than the configured one reconfigures the encoder to that size.
+ */
+export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
+  readonly name: string;
+  readonly codec: VideoCodecName;
+  private readonly mod: VpxModule;
+  private enc: number;
+  private widthPx: number;
+  private heightPx: number;
+  private fpsValue: number;
+  private bitrateValue: number;
+  private keyframePending = false;
+  private lastPts = -1;
+  private readonly cpuTimeMs: () => number;
+  private counters = {
+    framesIn: 0,
+    framesEncoded: 0,
+    framesDropped: 0,
+    keyframes: 0,
+    bytesOut: 0,
+    encodeMsTotal: 0,
+    encodeMsLast: 0,
+    reinitializations: 0,
+  };
+
+  /** Loads the codec module (once per process) and creates an encoder. */
+  static async create(options: VpxEncoderOptions): Promise<VpxEncoder> {
+    VpxEncoder.validate(options);
+    return new VpxEncoder(await loadVpx(), options);
+  }
+
+  private static validate(o: VpxEncoderOptions): void {
+    if (typeof o !== "object" || o === null) throw new InvalidOptionError("Cannot create a VpxEncoder: options must be an object");
+    checkOneOf("codec", o.codec, ["vp8", "vp9"] as const);
+    checkEven("width", o.width);
+    checkEven("height", o.height);
+    if (o.fps !== undefined) checkRange("fps", o.fps, 1, 120);
+    if (o.bitrateBps !== undefined) checkRange("bitrateBps", o.bitrateBps, 10_000, 50_000_000);
+    if (o.keyframeIntervalFrames !== undefined) checkInt("keyframeIntervalFrames", o.keyframeIntervalFrames, 0, 100_000);
+    if (o.speed !== undefined) {
+      if (o.codec === "vp8") checkInt("speed", o.speed, 0, 16);
+      else checkInt("speed", o.speed, 5, 9);
+    }
+    if (o.dropFrameThreshold !== undefined) checkInt("dropFrameThreshold", o.dropFrameThreshold, 0, 100);
+    if (o.minQuantizer !== undefined) checkInt("minQuantizer", o.minQuantizer, 0, 63);
+    if (o.maxQuantizer !== undefined) checkInt("maxQuantizer", o.maxQuantizer, 0, 63);
+    if ((o.minQuantizer ?? 2) > (o.maxQuantizer ?? 63)) {
+      checkInt("minQuantizer", o.minQuantizer ?? 2, 0, o.maxQuantizer ?? 63);
+    }
+    if (o.bufferMs !== undefined) checkInt("bufferMs", o.bufferMs, 100, 10_000);
+  }
+
+  /** Use {@link VpxEncoder.create}; this takes an already loaded module. */
+  constructor(mod: VpxModule, options: VpxEncoderOptions) {
+    super();
+    VpxEncoder.validate(options);
+    this.mod = mod;
+    this.codec = options.codec;
+    this.name = options.name ?? `${options.codec}-encoder`;
+    this.widthPx = options.width;
+    this.heightPx = options.height;
+    this.fpsValue = options.fps ?? 30;
+    this.bitrateValue = options.bitrateBps ?? 500_000;
+    this.cpuTimeMs = options.cpuTimeMs ?? (() => performance.now());
+    const vp9 = options.codec === "vp9";
+    this.enc = mod._rp_vpx_enc_create(
+      vp9 ? 1 : 0,
+      options.width,
+      options.height,
+      Math.max(1, Math.round(this.bitrateValue / 1000)),
+      options.speed ?? (vp9 ? 9 : 6),
+      options.keyframeIntervalFrames ?? 3000,
+      options.dropFrameThreshold ?? 30,
+      options.minQuantizer ?? 2,
+      options.maxQuantizer ?? 63,
+      (options.errorResilient ?? !vp9) ? 1 : 0,
+      100,
+      15,
+      options.bufferMs ?? 1000,
+    );
+    if (this.enc === 0) throw new CodecError(`Cannot create a ${options.codec} encoder: ${this.lastError()}`);
+  }
+
+  get width(): number {
+    return this.widthPx;
+  }
+  get height(): number {
+    return this.heightPx;
+  }
+  get fps(): number {
+    return this.fpsValue;
+  }
+  get bitrateBps(): number {
+    return this.bitrateValue;
+  }
+
+  /** Encodes one frame and emits its compressed frame (unless the rate control drops it). */
+  push(frame: VideoFrame, nowUs: number): void {
+    this.checkOpen("encode");
+    this.counters.framesIn++;
+    if (frame.width !== this.widthPx || frame.height !== this.heightPx) this.setResolution(frame.width, frame.height);
+    this.copyIn(frame);
+    const duration = 90_000 / this.fpsValue;
+    let pts = Number.isFinite(frame.captureTimeUs) ? Math.round((frame.captureTimeUs * 9) / 100) : this.lastPts + duration;
+    if (pts <= this.lastPts) pts = this.lastPts + 1;
+    this.lastPts = pts;
+    const flags = this.keyframePending ? FLAG_FORCE_KEYFRAME : 0;
+    const t0 = this.cpuTimeMs();
+    const n = this.mod._rp_vpx_enc_encode(this.enc, pts, Math.round(duration), flags);
+    const ms = this.cpuTimeMs() - t0;
+    this.counters.encodeMsLast = ms;
+    this.counters.encodeMsTotal += ms;
+    if (n < 0) throw new CodecError(`Cannot encode ${this.codec} frame ${frame.frameIndex}: ${this.lastError()}`);
+    if (n === 0) {
+      this.counters.framesDropped++;
+      return;
+    }
+    const keyframe = (this.mod._rp_vpx_enc_output_flags(this.enc) & OUT_KEYFRAME) !== 0;
+    if (keyframe) {
+      this.keyframePending = false;
+      this.counters.keyframes++;
+    }
+    const outPtr = this.mod._rp_vpx_enc_output(this.enc);
+    const data = this.mod.HEAPU8.slice(outPtr, outPtr + n);
+    this.counters.framesEncoded++;
+    this.counters.bytesOut += n;
+    const rtpTimestamp = Number.isFinite(frame.captureTimeUs) ? Math.round((frame.captureTimeUs * 9) / 100) % 4294967296 : pts % 4294967296;
+    this.out.push(
+      {
+        kind: "video",
+        codec: this.codec,
+        data,
+        keyframe,
+        rtpTimestamp: rtpTimestamp < 0 ? rtpTimestamp + 4294967296 : rtpTimestamp,
+        captureTimeUs: frame.captureTimeUs,
+        frameIndex: frame.frameIndex,
+        width: this.widthPx,
+        height: this.heightPx,
+      },
+      nowUs,
+    );
+  }
+
+  /** Changes the target bitrate live (vpx_codec_enc_config_set): no keyframe, next frame on. */
+  setBitrate(bitrateBps: number): void {
+    this.checkOpen("set the bitrate");
+    checkRange("bitrateBps", bitrateBps, 10_000, 50_000_000);
+    if (this.mod._rp_vpx_enc_set_bitrate(this.enc, Math.max(1, Math.round(bitrateBps / 1000))) !== 0) {
+      throw new CodecError(`Cannot set the bitrate to ${bitrateBps}: ${this.lastError()}`);
+    }
+    this.bitrateValue = bitrateBps;
+  }
+
+  /** Makes the next encoded frame a keyframe (on PLI/FIR). */
+  requestKeyframe(): void {
+    this.keyframePending = true;
+  }
+
+  /**
+   * Changes the coded size. Sizes up to the first one are changed in place; a larger one
+   * re-creates the encoder inside libvpx (the next frame is then a keyframe).
+   */
+  setResolution(width: number, height: number): void {
+    this.checkOpen("change the resolution");
+    checkEven("width", width);
+    checkEven("height", height);
+    if (width === this.widthPx && height === this.heightPx) return;
+    const r = this.mod._rp_vpx_enc_set_size(this.enc, width, height);
+    if (r < 0) throw new CodecError(`Cannot change the resolution to ${width}x${height}: ${this.lastError()}`);
+    if (r === 1) this.counters.reinitializations++;
+    this.widthPx = width;
+    this.heightPx = height;
+  }
+
+  /** Changes the nominal frame rate (each frame's duration for the rate control). */
+  setFrameRate(fps: number): void {
+    checkRange("fps", fps, 1, 120);
+    this.fpsValue = fps;
+  }
+
+  /** Changes the max quantizer and the drop-frame threshold live. */
+  setRateLimits(maxQuantizer: number, dropFrameThreshold: number): void {
+    this.checkOpen("set rate limits");
+    checkInt("maxQuantizer", maxQuantizer, 0, 63);
+    checkInt("dropFrameThreshold", dropFrameThreshold, 0, 100);
+    if (this.mod._rp_vpx_enc_set_rate_limits(this.enc, maxQuantizer, dropFrameThreshold) !== 0) {
+      throw new CodecError(`Cannot set rate limits: ${this.lastError()}`);
+    }
+  }
+
+  override stats(): StageStats {
+    return { ...this.counters, bitrateBps: this.bitrateValue, width: this.widthPx, height: this.heightPx, fps: this.fpsValue };
+  }
+
+  override close(): void {
+    if (this.enc !== 0) {
+      this.mod._rp_vpx_enc_destroy(this.enc);
+      this.enc = 0;
+    }
+  }
+
+  /** Copies the planes into the encoder's input buffer (one copy; strides removed). */
+  private copyIn(frame: VideoFrame): void {
+    const w = frame.width;
+    const h = frame.height;
+    const cw = (w + 1) >> 1;
+    const ch = (h + 1) >> 1;
+    const base = this.mod._rp_vpx_enc_input(this.enc);
+    const heap = this.mod.HEAPU8;
+    copyPlane(heap, base, frame.y, frame.strideY, w, h);
+    copyPlane(heap, base + w * h, frame.u, frame.strideU, cw, ch);
+    copyPlane(heap, base + w * h + cw * ch, frame.v, frame.strideV, cw, ch);
+  }
+
+  private checkOpen(what: string): void {
+    if (this.enc === 0) throw new RtcpipeError("ERR_CLOSED", `Cannot ${what}: the ${this.codec} encoder is closed`);
+  }
+
+  private lastError(): string {
+    return readCString(this.mod, this.mod._rp_vpx_last_error());
+  }
+}
+
+function checkEven(what: string, value: number): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 16 || value > 4096 || value % 2 !== 0) {
+    throw new InvalidOptionError(`Cannot use ${what}=${String(value)}: allowed is an even integer from 16 to 4096`);
+  }
+}
+
+function copyPlane(heap: Uint8Array, dst: number, src: Uint8Array, stride: number, w: number, h: number): void {
+  if (stride === w) {
+    heap.set(src.subarray(0, w * h), dst);
+    return;
+  }
+  for (let row = 0; row < h; row++) heap.set(src.subarray(row * stride, row * stride + w), dst + row * w);
+}
