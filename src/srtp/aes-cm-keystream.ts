@@ -1,0 +1,91 @@
+/**
+ * AES in counter mode as SRTP defines it (RFC 3711 Section 4.1.1), built for the hot path.
+ *
+ *   IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16)
+ *   keystream = E(k_e, IV) || E(k_e, IV + 1) || E(k_e, IV + 2) || ...
+ *
+ * Node cannot re-key the IV of an `aes-128-ctr` cipher object, and creating one per packet costs
+ * about 1 µs plus its garbage. So each context owns ONE `aes-128-ecb` cipher object, created once:
+ * per packet we write the counter blocks into a reused scratch buffer, encrypt them all in one
+ * `update()` call (ECB of the counters is exactly the CTR keystream), and XOR the keystream onto
+ * the payload in place, 32 bits at a time when the payload is 4-byte aligned.
+ */
+import { createCipheriv, type Cipher } from "node:crypto";
+
+export class AesCmKeystream {
+  private readonly ecb: Cipher;
+  /** Salt words 0..2 and the high half of word 3 (bytes 12..13), big-endian. */
+  private readonly salt0: number;
+  private readonly salt1: number;
+  private readonly salt2: number;
+  private readonly salt3: number;
+  private counters: Uint8Array;
+  private countersView: DataView;
+
+  /** `sessionKey` is 16 or 32 bytes (AES-128 / AES-256); `sessionSalt` is 14 bytes. */
+  constructor(sessionKey: Uint8Array, sessionSalt: Uint8Array) {
+    this.ecb = createCipheriv(sessionKey.length === 32 ? "aes-256-ecb" : "aes-128-ecb", sessionKey, null);
+    this.ecb.setAutoPadding(false);
+    const s = new Uint8Array(16);
+    s.set(sessionSalt.subarray(0, 14));
+    const v = new DataView(s.buffer);
+    this.salt0 = v.getUint32(0);
+    this.salt1 = v.getUint32(4);
+    this.salt2 = v.getUint32(8);
+    this.salt3 = v.getUint16(12);
+    this.counters = new Uint8Array(2048);
+    this.countersView = new DataView(this.counters.buffer);
+  }
+
+  /**
+   * XORs the keystream for packet index i = indexHigh * 2^16 + indexLow16 of `ssrc` onto
+   * `buf[offset .. offset + length)`, in place. For SRTP, indexHigh is the ROC and indexLow16 the
+   * sequence number; for SRTCP, i is the 31-bit SRTCP index.
+   */
+  xorInPlace(buf: Uint8Array, offset: number, length: number, ssrc: number, indexHigh: number, indexLow16: number): void {
+    if (length <= 0) return;
+    const ks = this.generate(length, ssrc, indexHigh, indexLow16);
+    xorInto(buf, offset, ks, length);
+  }
+
+  /** Returns `length` bytes of keystream (a fresh array; for tests and tools, not the hot path). */
+  keystream(length: number, ssrc: number, indexHigh: number, indexLow16: number): Uint8Array {
+    return Uint8Array.from(this.generate(length, ssrc, indexHigh, indexLow16).subarray(0, length));
+  }
+
+  /** Encrypts ceil(length / 16) counter blocks; the result may be longer than `length`. */
+  private generate(length: number, ssrc: number, indexHigh: number, indexLow16: number): Uint8Array {
+    const blocks = (length + 15) >>> 4;
+    const bytes = blocks << 4;
+    if (bytes > this.counters.length) {
+      this.counters = new Uint8Array(Math.max(bytes, this.counters.length * 2));
+      this.countersView = new DataView(this.counters.buffer);
+    }
+    const v = this.countersView;
+    const w0 = this.salt0;
+    const w1 = (this.salt1 ^ ssrc) >>> 0;
+    const w2 = (this.salt2 ^ indexHigh) >>> 0;
+    const w3 = ((this.salt3 ^ (indexLow16 & 0xffff)) << 16) >>> 0;
+    for (let b = 0, o = 0; b < blocks; b++, o += 16) {
+      v.setUint32(o, w0);
+      v.setUint32(o + 4, w1);
+      v.setUint32(o + 8, w2);
+      v.setUint32(o + 12, (w3 | b) >>> 0);
+    }
+    return this.ecb.update(this.counters.subarray(0, bytes));
+  }
+}
+
+/** buf[offset + k] ^= ks[k] for k < length; word-wise when both sides are 4-byte aligned. */
+function xorInto(buf: Uint8Array, offset: number, ks: Uint8Array, length: number): void {
+  const start = buf.byteOffset + offset;
+  let k = 0;
+  if (length >= 16 && (start & 3) === 0 && (ks.byteOffset & 3) === 0) {
+    const words = length >>> 2;
+    const d = new Int32Array(buf.buffer, start, words);
+    const s = new Int32Array(ks.buffer, ks.byteOffset, words);
+    for (let w = 0; w < words; w++) d[w] = (d[w] as number) ^ (s[w] as number);
+    k = words << 2;
+  }
+  for (; k < length; k++) buf[offset + k] = (buf[offset + k] as number) ^ (ks[k] as number);
+}
