@@ -1,0 +1,84 @@
+/** What `rtcpipe call` measures, written as report.json (all times in ms unless named). */
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+  max: number;
+}
+
+export interface PacketCounts {
+  /** RTP packets the sender put on the wire. */
+  sent: number;
+  /** Packets the network dropped (emulator count, or RTCP cumulative lost on real sockets). */
+  lostOnWire: number;
+  /** Packets still missing after every recovery mechanism (none yet: equals lostOnWire minus late arrivals that still played). */
+  lostAfterRecovery: number;
+  /** Same as a percentage of `sent`. */
+  lostOnWirePct: number;
+  lostAfterRecoveryPct: number;
+}
+
+export interface VideoReport {
+  codec: string;
+  width: number;
+  height: number;
+  framesCaptured: number;
+  framesSent: number;
+  framesDropped: number;
+  framesDecoded: number;
+  keyframes: number;
+  fpsDecoded: number;
+  latencyMs: LatencySummary;
+  psnrDb: { mean: number; p5: number; min: number };
+  freeze: { count: number; totalMs: number; longestMs: number; percentOfCall: number };
+  packets: PacketCounts;
+  bitrateKbps: number;
+  encodeMsMean: number;
+  decodeMsMean: number;
+}
+
+export interface AudioReport {
+  codec: string;
+  framesSent: number;
+  framesDecoded: number;
+  framesConcealed: number;
+  concealedPct: number;
+  latencyMs: LatencySummary;
+  packets: PacketCounts;
+  bitrateKbps: number;
+}
+
+/** Per-second series, aligned on `t` (seconds since the call started). */
+export interface CallTimeline {
+  t: number[];
+  videoKbps: number[];
+  audioKbps: number[];
+  wireLossPct: number[];
+  residualLossPct: number[];
+  videoLatencyMs: number[];
+  audioLatencyMs: number[];
+  jitterBufferMs: number[];
+  audioBufferMs: number[];
+  psnrDb: number[];
+  fps: number[];
+  rttMs: number[];
+}
+
+export interface CallReport {
+  tool: "rtcpipe";
+  version: string;
+  startedAt: string;
+  options: Record<string, unknown>;
+  realtime: boolean;
+  durationS: number;
+  /** Wall-clock time the run took (s); on the virtual clock this is far below durationS. */
+  wallTimeS: number;
+  cpu: { percentOfOneCore: number; peakRssMb: number; userS: number; systemS: number };
+  video?: VideoReport;
+  audio?: AudioReport;
+  rtcp: { srSent: number; rrSent: number; rttMs: number; jitterMs: { video: number; audio: number } };
+  srtp: { suite: string; authFailures: number; replayed: number; malformed: number };
+  network: Record<string, number>;
+  timeline: CallTimeline;
+}
