@@ -205,8 +205,9 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
   }
 
   /**
-   * Changes the coded size. Sizes up to the first one are changed in place; a larger one
-   * re-creates the encoder inside libvpx (the next frame is then a keyframe).
+   * Changes the coded size from the next frame on. Sizes up to the first one are changed in
+   * place (VP8 then sends a keyframe, as its frame size lives in keyframes; VP9 scales its
+   * references and needs none); a larger one re-creates the encoder (next frame a keyframe).
    */
   setResolution(width: number, height: number): void {
     this.checkOpen("change the resolution");
