@@ -17,7 +17,7 @@ import { AesCmKeystream } from "./aes-cm-keystream.js";
 import { AesGcmAead } from "./aes-gcm-aead.js";
 import { guessRolloverCounter } from "./guess-rollover-counter.js";
 import { HmacSha1 } from "./hmac-sha1.js";
-import { deriveSrtpSessionKeys } from "./key-derivation.js";
+import { deriveSrtpSessionKeys, type SrtpSessionKeys } from "./key-derivation.js";
 import { ReplayVerdict, ReplayWindow } from "./replay-window.js";
 import { SRTP_SUITES, type SrtpSuiteName, type SrtpSuiteParams } from "./srtp-suite.js";
 
@@ -94,14 +94,27 @@ export class SrtpSession {
   private nReplayed = 0;
   private nMalformed = 0;
 
-  constructor(options: SrtpSessionOptions) {
+  /**
+   * @param options suite, master key and salt, replay window.
+   * @param sessionKeys internal: use these session keys instead of deriving them (see
+   *   SrtpSession.fromSessionKeys); masterKey and masterSalt are then ignored.
+   */
+  constructor(options: SrtpSessionOptions, sessionKeys?: SrtpSessionKeys) {
     if (options === null || typeof options !== "object") {
       throw new InvalidOptionError("Cannot create SrtpSession: options must be an object");
     }
     const name = checkOneOf("suite", options.suite, Object.keys(SRTP_SUITES) as SrtpSuiteName[]);
     const suite = SRTP_SUITES[name];
-    checkBytes("masterKey", options.masterKey, suite.keyLength, name);
-    checkBytes("masterSalt", options.masterSalt, suite.saltLength, name);
+    if (sessionKeys === undefined) {
+      checkBytes("masterKey", options.masterKey, suite.keyLength, name);
+      checkBytes("masterSalt", options.masterSalt, suite.saltLength, name);
+    } else {
+      for (const set of [sessionKeys.rtp, sessionKeys.rtcp]) {
+        checkBytes("session encryptionKey", set.encryptionKey, suite.keyLength, name);
+        checkBytes("session salt", set.salt, suite.saltLength, name);
+        checkBytes("session authKey", set.authKey, suite.authKeyLength, name);
+      }
+    }
     this.replayWindowSize = checkInt("replayWindow", options.replayWindow ?? DEFAULT_REPLAY_WINDOW, 64, 32768);
     this.encryptRtcp = options.encryptRtcp ?? true;
     this.suite = suite;
@@ -110,7 +123,7 @@ export class SrtpSession {
     this.rtpOverheadBytes = suite.rtpTagLength;
     this.rtcpOverheadBytes = suite.rtcpTagLength + SRTCP_INDEX_BYTES;
 
-    const keys = deriveSrtpSessionKeys(suite, options.masterKey, options.masterSalt);
+    const keys = sessionKeys ?? deriveSrtpSessionKeys(suite, options.masterKey, options.masterSalt);
     if (suite.aead) {
       this.rtpAead = new AesGcmAead(keys.rtp.encryptionKey, keys.rtp.salt);
       this.rtcpAead = new AesGcmAead(keys.rtcp.encryptionKey, keys.rtcp.salt);
@@ -120,6 +133,28 @@ export class SrtpSession {
       this.rtpMac = new HmacSha1(keys.rtp.authKey);
       this.rtcpMac = new HmacSha1(keys.rtcp.authKey);
     }
+  }
+
+  /**
+   * A session keyed with session keys directly, skipping key derivation: for test vectors
+   * (RFC 7714 Section 16 publishes session keys, not master keys) and for tools that hold
+   * session keys. Real calls key sessions from a master key and salt.
+   */
+  static fromSessionKeys(
+    suite: SrtpSuiteName,
+    keys: SrtpSessionKeys,
+    options: Omit<SrtpSessionOptions, "suite" | "masterKey" | "masterSalt"> = {},
+  ): SrtpSession {
+    return new SrtpSession({ ...options, suite, masterKey: new Uint8Array(0), masterSalt: new Uint8Array(0) }, keys);
+  }
+
+  /**
+   * Sets the SRTCP index the next protectRtcp of `ssrc` uses (0..2^31-1), e.g. to continue a
+   * stream across sessions with the same key. The index must never repeat under one key.
+   */
+  setSendRtcpIndex(ssrc: number, index: number): void {
+    checkInt("index", index, 0, 0x7fffffff);
+    this.rtcpTx.set(ssrc >>> 0, index);
   }
 
   /** A copy of the counters. */
