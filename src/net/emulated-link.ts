@@ -278,7 +278,8 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
       this.lastOrderedArrivalUs = atUs;
     }
     atUs = Math.ceil(atUs);
-    const copy = datagram.slice();
+    // new Uint8Array(x) copies even when x is a Buffer (whose slice() is a view).
+    const copy = new Uint8Array(datagram);
     this.heapPush({ atUs, seq: this.seq++, index, data: copy });
     if (this.duplicatePct > 0 && this.duplicateRng.next() * 100 < this.duplicatePct) {
       c.duplicated++;

@@ -133,7 +133,8 @@ export class UdpTransport implements Transport {
     this.counters.packetsSent++;
     this.counters.bytesSent += data.byteLength;
     try {
-      this.socket.send(data.slice(), r.port, r.address, this.onSent);
+      // new Uint8Array(x) copies even when x is a Buffer (whose slice() is a view).
+      this.socket.send(new Uint8Array(data), r.port, r.address, this.onSent);
     } catch {
       this.counters.sendErrors++;
     }

@@ -308,3 +308,16 @@ describe("EmulatedLink options", () => {
     expect(link.queueLimitBytes).toBe(Infinity);
   });
 });
+
+describe("EmulatedLink input types", () => {
+  it("copies a Buffer input into a plain Uint8Array", () => {
+    const link = new EmulatedLink();
+    const buf = Buffer.from([5, 6]);
+    link.push(buf, 0);
+    buf[0] = 0;
+    let got: Uint8Array | undefined;
+    link.deliverDue(0, (d) => (got = d));
+    expect(Object.getPrototypeOf(got!)).toBe(Uint8Array.prototype);
+    expect(Array.from(got!)).toEqual([5, 6]);
+  });
+});
