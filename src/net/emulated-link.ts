@@ -92,8 +92,8 @@ export interface EmulatedLinkStats {
   reordered: number;
   /** Packets admitted into the bottleneck but not yet delivered. */
   inFlight: number;
-  /** Bytes in the bottleneck queue when the last packet entered. */
-  queueBytes: number;
+  /** Bytes in the bottleneck queue (waiting or being sent) when the last packet entered. */
+  queuedBytes: number;
   /** Waiting time of the last admitted packet before its transmission started. */
   queueDelayMs: number;
   queueDelayP50Ms: number;
@@ -320,7 +320,7 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
     return {
       ...this.counters,
       inFlight: this.heap.length,
-      queueBytes: this.queuedBytes,
+      queuedBytes: this.queuedBytes,
       queueDelayP50Ms: this.percentileMs(0.5),
       queueDelayP95Ms: this.percentileMs(0.95),
     };

@@ -122,7 +122,7 @@ describe("EmulatedLink bottleneck", () => {
     const link = new EmulatedLink({ rateBps: 100_000, queueBytes: 3000 });
     for (let i = 0; i < 10; i++) link.push(new Uint8Array(1000), 0);
     expect(link.stats().droppedQueue).toBe(7);
-    expect(link.stats().queueBytes).toBe(3000);
+    expect(link.stats().queuedBytes).toBe(3000);
   });
 });
 
