@@ -55,7 +55,8 @@ export class RtpHeaderExtensions {
       let i = 0;
       while (i < data.length) {
         const b = data[i]!;
-        if (b === 0) {
+        if (b >> 4 === 0) {
+          // Id 0 is padding (RFC 8285 4.2); like libwebrtc, skip the byte whatever its length nibble.
           i++;
           continue;
         }
@@ -91,7 +92,8 @@ export class RtpHeaderExtensions {
       let i = 0;
       while (i < data.length) {
         const b = data[i]!;
-        if (b === 0) {
+        if (b >> 4 === 0) {
+          // Id 0 is padding (RFC 8285 4.2); like libwebrtc, skip the byte whatever its length nibble.
           i++;
           continue;
         }
@@ -137,7 +139,8 @@ export class RtpHeaderExtensions {
       let i = 0;
       while (i < data.length) {
         const b = data[i]!;
-        if (b === 0) {
+        if (b >> 4 === 0) {
+          // Id 0 is padding (RFC 8285 4.2); like libwebrtc, skip the byte whatever its length nibble.
           i++;
           continue;
         }
