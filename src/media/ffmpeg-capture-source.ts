@@ -109,7 +109,9 @@ export class FfmpegCaptureSource<T extends VideoFrame | AudioFrame = VideoFrame 
     if (this.child || this.exited) return this;
     const child = spawn(this.opts.ffmpegPath ?? "ffmpeg", this.ffmpegArgs(), { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
+    let resolveOnError: () => void = () => {};
     this.exitPromise = new Promise<void>((resolve) => {
+      resolveOnError = resolve;
       child.once("close", (code, signal) => {
         this.exited = true;
         if (!this.stopping && !this.error && code !== 0) {
@@ -127,6 +129,7 @@ export class FfmpegCaptureSource<T extends VideoFrame | AudioFrame = VideoFrame 
         : new BadFileError(`Cannot capture from ${this.opts.input}: ${err.message}`);
       this.exited = true;
       this.wake();
+      resolveOnError();
     });
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (s: string) => {
@@ -184,6 +187,11 @@ export class FfmpegCaptureSource<T extends VideoFrame | AudioFrame = VideoFrame 
     let n = 0;
     while (this.emitNext(nowUs) !== undefined) n++;
     return n;
+  }
+
+  /** Resolves when ffmpeg has exited (by itself, by `stop()`, or failing to start). */
+  whenExited(): Promise<void> {
+    return this.exitPromise;
   }
 
   /** Stops ffmpeg (SIGTERM, then SIGKILL after `graceMs`) and resolves when it has exited. */
