@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CodecName, EncodedFrame } from "../../src/codec/encoded-frame.js";
+import type { CodecName } from "../../src/codec/encoded-frame.js";
 import { InvalidOptionError } from "../../src/errors.js";
 import { sinkTo } from "../../src/pipeline/stage.js";
 import { balancedChunkSizes } from "../../src/rtp/codec-payload-format.js";
@@ -8,17 +8,9 @@ import { RtpPacket } from "../../src/rtp/rtp-packet.js";
 import { Vp8PayloadDescriptor } from "../../src/rtp/vp8-payload-descriptor.js";
 import { Vp9PayloadDescriptor } from "../../src/rtp/vp9-payload-descriptor.js";
 import { SeededRandom } from "../../src/util/seeded-random.js";
+import { vp8Frame } from "./frames-helper.js";
 
-export function vp8Frame(rng: SeededRandom, size: number, keyframe: boolean, rtpTimestamp: number, width = 640, height = 480): EncodedFrame {
-  const data = rng.fill(new Uint8Array(size));
-  data[0] = (data[0]! & 0xfe) | (keyframe ? 0 : 1);
-  if (keyframe) {
-    data.set([0x9d, 0x01, 0x2a, width & 0xff, width >> 8, height & 0xff, height >> 8], 3);
-  }
-  return { kind: "video", codec: "vp8", data, keyframe, rtpTimestamp, captureTimeUs: 0, frameIndex: 0 };
-}
-
-export function collect(options: PacketizerOptions): { p: Packetizer; packets: RtpPacket[] } {
+function collect(options: PacketizerOptions): { p: Packetizer; packets: RtpPacket[] } {
   const p = new Packetizer(options);
   const packets: RtpPacket[] = [];
   p.pipe(sinkTo((x) => packets.push(x)));
