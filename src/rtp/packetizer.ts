@@ -51,6 +51,7 @@ export class Packetizer extends StageCore<EncodedFrame, RtpPacket> {
   private packets = 0;
   private bytes = 0;
   private frames = 0;
+  private packetsOversize = 0;
 
   constructor(options: PacketizerOptions) {
     super();
@@ -95,12 +96,14 @@ export class Packetizer extends StageCore<EncodedFrame, RtpPacket> {
       this.sequenceNumber = (this.sequenceNumber + 1) & 0xffff;
       this.packets++;
       this.bytes += RTP_FIXED_HEADER_BYTES + payload.length;
+      // Opus packets are never split (RFC 7587 4.2); count those over the budget.
+      if (payload.length > this.maxPayloadBytes) this.packetsOversize++;
       this.out.push(packet, nowUs);
     }
     this.frames++;
   }
 
   override stats(): StageStats {
-    return { packets: this.packets, bytes: this.bytes, frames: this.frames };
+    return { packets: this.packets, bytes: this.bytes, frames: this.frames, packetsOversize: this.packetsOversize };
   }
 }

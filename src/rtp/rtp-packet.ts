@@ -165,7 +165,7 @@ export class RtpPacket {
       try {
         RtpHeaderExtensions.validate(profile, data);
       } catch (e) {
-        fail((e as Error).message);
+        fail(`header extension: ${(e as Error).message.replace(/^Cannot parse RTP header extension: /, "")}`);
       }
       p.extProfile = profile;
       p.extRaw = data;

@@ -63,7 +63,7 @@ describe("Packetizer", () => {
     const descs = packets.map((x) => Vp8PayloadDescriptor.parse(x.payload));
     expect(descs.map((d) => d.startOfFrame)).toEqual([true, false, false, false]);
     expect(descs.every((d) => d.pictureId === 0 && d.pictureIdBits === 15)).toBe(true);
-    expect(p.stats()).toEqual({ packets: 4, bytes: packets.reduce((a, x) => a + x.byteLength, 0), frames: 1 });
+    expect(p.stats()).toEqual({ packets: 4, bytes: packets.reduce((a, x) => a + x.byteLength, 0), frames: 1, packetsOversize: 0 });
   });
 
   it("increments the PictureID per frame and wraps at 15 bits (RFC 7741 4.2)", () => {
@@ -131,6 +131,9 @@ describe("Packetizer", () => {
     }
     expect(packets.map((x) => x.timestamp)).toEqual([0, 960, 1920]);
     expect(packets.map((x) => x.marker)).toEqual([true, false, false]);
+    p.push({ kind: "audio", codec: "opus", data: new Uint8Array(1275), keyframe: true, rtpTimestamp: 2880, captureTimeUs: 0, frameIndex: 3 }, 0);
+    expect(packets).toHaveLength(4);
+    expect(p.stats().packetsOversize).toBe(1);
   });
 
   it.each<[string, Partial<PacketizerOptions>]>([
