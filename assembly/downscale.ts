@@ -41,15 +41,23 @@ export function downscaleBox2x(
 /**
  * Bilinear resize of one plane to any smaller (or equal) size, in 16.16 fixed point with 8-bit
  * weights, pixel centres aligned: srcPos = (dstPos + 0.5) * srcSize / dstSize - 0.5, clamped
- * to the plane. Best for ratios between 1 and 2 (use downscaleBox2x first for larger ones).
+ * to the plane. `tmp` is host scratch of dstW·8 bytes for a column table. Best for ratios between 1 and 2 (use downscaleBox2x first for larger ones).
  */
 export function downscaleBilinear(
-  src: usize, srcW: i32, srcH: i32, srcStride: i32, dst: usize, dstW: i32, dstH: i32, dstStride: i32,
+  src: usize, srcW: i32, srcH: i32, srcStride: i32, dst: usize, dstW: i32, dstH: i32, dstStride: i32, tmp: usize,
 ): void {
   const stepX: i32 = <i32>((<i64>srcW << 16) / <i64>dstW);
   const stepY: i32 = <i32>((<i64>srcH << 16) / <i64>dstH);
   const maxX: i32 = (srcW - 1) << 16;
   const maxY: i32 = (srcH - 1) << 16;
+  // Column table at `tmp` (8 bytes per output column): source x0 and weight fx.
+  for (let x: i32 = 0; x < dstW; x++) {
+    let px: i32 = (<i32>(((<i64>(2 * x + 1)) * <i64>stepX) >> 1)) - 32768;
+    if (px < 0) px = 0;
+    if (px > maxX) px = maxX;
+    store<i32>(tmp + (<usize>x << 3), px >> 16);
+    store<i32>(tmp + (<usize>x << 3) + 4, (px >> 8) & 255);
+  }
   for (let y: i32 = 0; y < dstH; y++) {
     let py: i32 = (<i32>(((<i64>(2 * y + 1)) * <i64>stepY) >> 1)) - 32768;
     if (py < 0) py = 0;
@@ -61,11 +69,8 @@ export function downscaleBilinear(
     const row1 = src + <usize>(y1 * srcStride);
     const o = dst + <usize>(y * dstStride);
     for (let x: i32 = 0; x < dstW; x++) {
-      let px: i32 = (<i32>(((<i64>(2 * x + 1)) * <i64>stepX) >> 1)) - 32768;
-      if (px < 0) px = 0;
-      if (px > maxX) px = maxX;
-      const x0 = px >> 16;
-      const fx = (px >> 8) & 255;
+      const x0 = load<i32>(tmp + (<usize>x << 3));
+      const fx = load<i32>(tmp + (<usize>x << 3) + 4);
       const x1 = x0 + 1 < srcW ? x0 + 1 : x0;
       const top = <i32>load<u8>(row0 + <usize>x0) * (256 - fx) + <i32>load<u8>(row0 + <usize>x1) * fx;
       const bot = <i32>load<u8>(row1 + <usize>x0) * (256 - fx) + <i32>load<u8>(row1 + <usize>x1) * fx;

@@ -40,7 +40,7 @@ const dstV = new Uint8Array((W / 4) * (H / 4));
 const dstBil = new Uint8Array(480 * 360);
 
 const summaries: Summary[] = [];
-const opts = { minTime: 1, maxTime: 3 };
+const opts = { minSamples: 30, maxTime: 4 };
 
 await b.suite(
   "SSE 640x480 Y plane",

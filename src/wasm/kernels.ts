@@ -12,7 +12,7 @@ interface RawExports {
   downscaleBox2x(src: number, srcStride: number, dst: number, dstStride: number, dstW: number, dstH: number): void;
   downscaleBilinear(
     src: number, srcW: number, srcH: number, srcStride: number,
-    dst: number, dstW: number, dstH: number, dstStride: number,
+    dst: number, dstW: number, dstH: number, dstStride: number, tmp: number,
   ): void;
 }
 
@@ -129,9 +129,10 @@ export class WasmKernels {
     const srcLen = srcStride * (srcH - 1) + srcW;
     const ps = this.scratchStart;
     const pd = align16(ps + srcLen);
-    const heap = this.reserve(pd + dstW * dstH);
+    const pt = align16(pd + dstW * dstH);
+    const heap = this.reserve(pt + dstW * 8);
     heap.set(src.subarray(0, srcLen), ps);
-    this.raw.downscaleBilinear(ps, srcW, srcH, srcStride, pd, dstW, dstH, dstW);
+    this.raw.downscaleBilinear(ps, srcW, srcH, srcStride, pd, dstW, dstH, dstW, pt);
     out.set(this.heap.subarray(pd, pd + dstW * dstH));
     return out;
   }
@@ -152,9 +153,9 @@ const cache = new Map<KernelsBuild, WasmKernels>();
 
 function instantiate(build: KernelsBuild): RawExports {
   const url = new URL(`../../build/assembly/${build}.wasm`, import.meta.url);
-  let bytes: Uint8Array;
+  let bytes: Uint8Array<ArrayBuffer>;
   try {
-    bytes = readFileSync(fileURLToPath(url));
+    bytes = new Uint8Array(readFileSync(fileURLToPath(url)));
   } catch (err) {
     throw new BadFileError(
       `Cannot load the ${build} kernels: ${fileURLToPath(url)} is missing (${(err as Error).message}); run \`npm run build:asc\``,
