@@ -21,6 +21,8 @@ export class AesCmKeystream {
   private readonly salt3: number;
   private counters: Uint8Array;
   private countersView: DataView;
+  /** Int32 view of the last destination buffer, reused while the caller reuses that buffer. */
+  private dstWords: Int32Array | undefined;
 
   /** `sessionKey` is 16 or 32 bytes (AES-128 / AES-256); `sessionSalt` is 14 bytes. */
   constructor(sessionKey: Uint8Array, sessionSalt: Uint8Array) {
@@ -45,7 +47,22 @@ export class AesCmKeystream {
   xorInPlace(buf: Uint8Array, offset: number, length: number, ssrc: number, indexHigh: number, indexLow16: number): void {
     if (length <= 0) return;
     const ks = this.generate(length, ssrc, indexHigh, indexLow16);
-    xorInto(buf, offset, ks, length);
+    const start = buf.byteOffset + offset;
+    let k = 0;
+    if (length >= 16 && (start & 3) === 0 && (ks.byteOffset & 3) === 0) {
+      // 32 bits at a time through a cached Int32Array over the whole destination buffer.
+      let d = this.dstWords;
+      if (d === undefined || d.buffer !== buf.buffer) {
+        d = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
+        this.dstWords = d;
+      }
+      const words = length >>> 2;
+      const s = new Int32Array(ks.buffer, ks.byteOffset, words);
+      const base = start >>> 2;
+      for (let w = 0; w < words; w++) d[base + w] = (d[base + w] as number) ^ (s[w] as number);
+      k = words << 2;
+    }
+    for (; k < length; k++) buf[offset + k] = (buf[offset + k] as number) ^ (ks[k] as number);
   }
 
   /** Returns `length` bytes of keystream (a fresh array; for tests and tools, not the hot path). */
@@ -74,18 +91,4 @@ export class AesCmKeystream {
     }
     return this.ecb.update(this.counters.subarray(0, bytes));
   }
-}
-
-/** buf[offset + k] ^= ks[k] for k < length; word-wise when both sides are 4-byte aligned. */
-function xorInto(buf: Uint8Array, offset: number, ks: Uint8Array, length: number): void {
-  const start = buf.byteOffset + offset;
-  let k = 0;
-  if (length >= 16 && (start & 3) === 0 && (ks.byteOffset & 3) === 0) {
-    const words = length >>> 2;
-    const d = new Int32Array(buf.buffer, start, words);
-    const s = new Int32Array(ks.buffer, ks.byteOffset, words);
-    for (let w = 0; w < words; w++) d[w] = (d[w] as number) ^ (s[w] as number);
-    k = words << 2;
-  }
-  for (; k < length; k++) buf[offset + k] = (buf[offset + k] as number) ^ (ks[k] as number);
 }

@@ -15,6 +15,7 @@
 import { AuthenticationError, InvalidOptionError, MalformedPacketError, ReplayError, checkInt, checkOneOf } from "../errors.js";
 import { AesCmKeystream } from "./aes-cm-keystream.js";
 import { AesGcmAead } from "./aes-gcm-aead.js";
+import { ByteSlab } from "./byte-slab.js";
 import { guessRolloverCounter } from "./guess-rollover-counter.js";
 import { HmacSha1 } from "./hmac-sha1.js";
 import { deriveSrtpSessionKeys, type SrtpSessionKeys } from "./key-derivation.js";
@@ -82,6 +83,8 @@ export class SrtpSession {
   private readonly rtpAead: AesGcmAead | undefined;
   private readonly rtcpAead: AesGcmAead | undefined;
   private readonly aad = new Uint8Array(64);
+  /** Backs the arrays the allocating methods return (see ByteSlab). */
+  private readonly slab = new ByteSlab();
 
   private readonly rtpRx = new Map<number, RtpReceiveState>();
   private readonly rtpTx = new Map<number, RtpSendState>();
@@ -171,9 +174,12 @@ export class SrtpSession {
   // ---------------------------------------------------------------------------------------------
   // SRTP (RFC 3711 Section 3.1, RFC 7714 Section 8)
 
-  /** Protects one RTP packet; returns a new array (packet + tag). */
+  /**
+   * Protects one RTP packet; returns packet + tag as a new view into a shared slab (see
+   * ByteSlab: `.buffer` is the slab; `slice()` it to own a separate ArrayBuffer).
+   */
   protectRtp(packet: Uint8Array): Uint8Array {
-    const out = new Uint8Array(packet.length + this.rtpTagLength);
+    const out = this.slab.alloc(packet.length + this.rtpTagLength);
     this.protectRtpInto(packet, out, 0);
     return out;
   }
@@ -211,9 +217,9 @@ export class SrtpSession {
     return outLen;
   }
 
-  /** Verifies and decrypts one SRTP packet; returns a new array (the RTP packet). */
+  /** Verifies and decrypts one SRTP packet; returns the RTP packet (a new slab view, as protectRtp). */
   unprotectRtp(packet: Uint8Array): Uint8Array {
-    const out = new Uint8Array(Math.max(0, packet.length - this.rtpTagLength));
+    const out = this.slab.alloc(Math.max(0, packet.length - this.rtpTagLength));
     const n = this.unprotectRtpInto(packet, out, 0);
     return n === out.length ? out : out.subarray(0, n);
   }
@@ -321,9 +327,9 @@ export class SrtpSession {
   // ---------------------------------------------------------------------------------------------
   // SRTCP (RFC 3711 Section 3.4, RFC 7714 Section 9)
 
-  /** Protects one (compound) RTCP packet; returns a new array. */
+  /** Protects one (compound) RTCP packet; returns a new slab view, as protectRtp. */
   protectRtcp(packet: Uint8Array): Uint8Array {
-    const out = new Uint8Array(packet.length + this.rtcpOverheadBytes);
+    const out = this.slab.alloc(packet.length + this.rtcpOverheadBytes);
     this.protectRtcpInto(packet, out, 0);
     return out;
   }
@@ -382,9 +388,9 @@ export class SrtpSession {
     return outLen;
   }
 
-  /** Verifies and (if E is set) decrypts one SRTCP packet; returns a new array (the RTCP packet). */
+  /** Verifies and (if E is set) decrypts one SRTCP packet; returns the RTCP packet (a new slab view). */
   unprotectRtcp(packet: Uint8Array): Uint8Array {
-    const out = new Uint8Array(Math.max(0, packet.length - this.rtcpOverheadBytes));
+    const out = this.slab.alloc(Math.max(0, packet.length - this.rtcpOverheadBytes));
     const n = this.unprotectRtcpInto(packet, out, 0);
     return n === out.length ? out : out.subarray(0, n);
   }
