@@ -207,9 +207,10 @@ function synthesize(s: Slot, peakAmp: number): Float32Array {
       prevNoise = wn;
       fricLp += 0.7 * (hp - fricLp); // gentle low-pass: fricative energy mostly below ~10 kHz
       let env = 0;
-      if (i < s.onset) env = Math.min(1, i / ms(10), (s.onset - i) / ms(10) + 0.3);
+      if (i < s.onset) env = Math.min(1, i / ms(10), (s.onset - i) / ms(15));
       y += 0.9 * env * fric.step(fricLp);
-      if (i >= s.onset - ms(10)) {
+      const voiceStart = Math.max(0, s.onset - ms(10));
+      if (i >= voiceStart) {
         // Voiced: glottal pulses with vibrato, tilt (two one-pole low-passes), three formants.
         const v = Math.max(0, i - s.onset);
         const vn = n - s.onset;
@@ -223,12 +224,12 @@ function synthesize(s: Slot, peakAmp: number): Float32Array {
         const asp = 0.04 * noise(s.seed + 1, i);
         tilt1 += 0.12 * (pulse + asp - tilt1);
         tilt2 += 0.3 * (tilt1 - tilt2);
-        const venv = Math.min(1, (i - s.onset + ms(10)) / attack, (n - i) / release);
+        const venv = Math.min(1, (i - voiceStart) / attack, (n - i) / release);
         const x = tilt2 * Math.max(0, venv);
         y += res[0]!.step(x) + 0.6 * res[1]!.step(x) + 0.3 * res[2]!.step(x);
       }
     } else {
-      y = res[0]!.step(0) + 0.6 * res[1]!.step(0) + 0.3 * res[2]!.step(0) + 0.9 * fric.step(0);
+      y = res[0]!.step(0) + 0.6 * res[1]!.step(0) + 0.3 * res[2]!.step(0);
     }
     out[i] = y;
   }
