@@ -1,0 +1,149 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command, Option } from "commander";
+import { InvalidOptionError } from "../errors.js";
+import type { CallReport } from "../metrics/call-report.js";
+import { renderReportHtml } from "../metrics/report-html.js";
+import { runCall } from "../session/call.js";
+import type { CallOptions } from "../session/call-options.js";
+import { ExitCode } from "./exit-codes.js";
+import { reportError } from "./report-error.js";
+import { parseBitrate, parseChoice, parseNumber, parseSize } from "./option-parsers.js";
+
+interface CallFlags {
+  duration: string;
+  video: string;
+  audio: string;
+  size: string;
+  fps: string;
+  bitrate: string;
+  audioBitrate: string;
+  keyframeInterval: string;
+  loss: string;
+  burst?: string;
+  delay: string;
+  jitter: string;
+  rate?: string;
+  reorder: string;
+  duplicate: string;
+  lossTrace?: string;
+  rateTrace?: string;
+  seed: string;
+  input?: string;
+  audioInput?: string;
+  realtime?: boolean;
+  srtp: string;
+  out?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+/** Turns command-line flags into CallOptions; every bad value throws InvalidOptionError. */
+export function callOptionsFromFlags(f: CallFlags): CallOptions {
+  const [width, height] = parseSize("--size", f.size);
+  const o: CallOptions = {
+    durationS: parseNumber("--duration", f.duration, 0.5, 86_400),
+    video: parseChoice("--video", f.video, ["vp8", "vp9", "none"] as const),
+    audio: parseChoice("--audio", f.audio, ["opus", "none"] as const),
+    width,
+    height,
+    fps: parseNumber("--fps", f.fps, 1, 120),
+    videoBitrateBps: parseBitrate("--bitrate", f.bitrate, 10_000, 50_000_000),
+    audioBitrateBps: parseBitrate("--audio-bitrate", f.audioBitrate, 6_000, 510_000),
+    keyframeIntervalFrames: parseNumber("--keyframe-interval", f.keyframeInterval, 0, 100_000, true),
+    lossPct: parseNumber("--loss", f.loss, 0, 100),
+    delayMs: parseNumber("--delay", f.delay, 0, 10_000),
+    jitterMs: parseNumber("--jitter", f.jitter, 0, 10_000),
+    reorderPct: parseNumber("--reorder", f.reorder, 0, 100),
+    duplicatePct: parseNumber("--duplicate", f.duplicate, 0, 100),
+    seed: parseNumber("--seed", f.seed, 0, 0xffffffff, true),
+    realtime: f.realtime ?? false,
+    srtpSuite: parseChoice("--srtp", f.srtp, ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"] as const),
+  };
+  if (f.burst !== undefined) o.burstMeanLength = parseNumber("--burst", f.burst, 1, 1000);
+  if (f.rate !== undefined) o.rateBps = parseBitrate("--rate", f.rate, 8_000, 10_000_000_000);
+  if (f.lossTrace) o.lossTracePath = f.lossTrace;
+  if (f.rateTrace) o.rateTracePath = f.rateTrace;
+  if (f.input) o.inputPath = f.input;
+  if (f.audioInput) o.audioInputPath = f.audioInput;
+  if (o.burstMeanLength !== undefined && !(o.lossPct! > 0)) {
+    throw new InvalidOptionError("Cannot use --burst without --loss: --burst sets the mean burst length of --loss (e.g. --loss 10 --burst 8)");
+  }
+  return o;
+}
+
+const f1 = (n: number | undefined, d = 1): string => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(d));
+
+/** A short human summary of a report. */
+export function summaryText(r: CallReport): string {
+  const lines = [`rtcpipe call: ${r.durationS} s ${r.realtime ? "in real time" : "on the virtual clock"} (${f1(r.wallTimeS, 2)} s wall, ${f1(r.cpu.percentOfOneCore, 0)}% of one core, ${f1(r.cpu.peakRssMb, 0)} MB peak RSS)`];
+  if (r.video) {
+    const v = r.video;
+    lines.push(
+      `  video ${v.codec.toUpperCase()} ${v.width}x${v.height}: ${f1(v.bitrateKbps, 0)} kbps, ${v.framesSent} frames sent, ${v.framesDecoded} decoded (${f1(v.fpsDecoded)} fps)`,
+      `    latency p50/p95/p99 ${f1(v.latencyMs.p50)}/${f1(v.latencyMs.p95)}/${f1(v.latencyMs.p99)} ms, PSNR mean ${f1(v.psnrDb.mean, 2)} dB (p5 ${f1(v.psnrDb.p5, 2)}), freezes ${v.freeze.count} (${f1(v.freeze.totalMs, 0)} ms)`,
+      `    packets ${v.packets.sent} sent, ${v.packets.lostOnWire} lost on the wire (${f1(v.packets.lostOnWirePct, 2)}%), ${v.packets.lostAfterRecovery} after recovery (${f1(v.packets.lostAfterRecoveryPct, 2)}%)`,
+    );
+  }
+  if (r.audio) {
+    const a = r.audio;
+    lines.push(
+      `  audio Opus: ${f1(a.bitrateKbps)} kbps, ${a.framesSent} frames sent, ${a.framesDecoded} decoded, ${f1(a.concealedPct, 2)}% concealed`,
+      `    latency p50/p95/p99 ${f1(a.latencyMs.p50)}/${f1(a.latencyMs.p95)}/${f1(a.latencyMs.p99)} ms, packets ${a.packets.sent} sent, ${a.packets.lostOnWire} lost on the wire`,
+    );
+  }
+  lines.push(`  RTCP: RTT ${f1(r.rtcp.rttMs)} ms, ${r.rtcp.srSent} SR sent; SRTP ${r.srtp.suite}: ${r.srtp.authFailures} auth failures, ${r.srtp.replayed} replayed`);
+  return lines.join("\n");
+}
+
+export function callCommand(setCode: (code: number) => void): Command {
+  return new Command("call")
+    .description("Run a two-peer call in one process over the emulated network (virtual clock unless --realtime) and report what it measured")
+    .option("--duration <s>", "call length in seconds", "10")
+    .addOption(new Option("--video <codec>", "video codec").choices(["vp8", "vp9", "none"]).default("vp8"))
+    .addOption(new Option("--audio <codec>", "audio codec").choices(["opus", "none"]).default("opus"))
+    .option("--size <WxH>", "video size", "640x480")
+    .option("--fps <n>", "frames per second", "30")
+    .option("--bitrate <bps>", "video bitrate, e.g. 800k or 1.2M", "800k")
+    .option("--audio-bitrate <bps>", "Opus bitrate", "32k")
+    .option("--keyframe-interval <frames>", "a keyframe every N frames (0: first only)", "90")
+    .option("--loss <pct>", "random packet loss per direction, %", "0")
+    .option("--burst <packets>", "make --loss bursty (Gilbert-Elliott) with this mean burst length")
+    .option("--delay <ms>", "one-way delay", "0")
+    .option("--jitter <ms>", "random extra delay 0..ms (order kept)", "0")
+    .option("--rate <bps>", "bottleneck rate per direction, e.g. 1M (drop-tail queue of 300 ms)")
+    .option("--reorder <pct>", "packets delayed past later ones, %", "0")
+    .option("--duplicate <pct>", "packets duplicated, %", "0")
+    .option("--loss-trace <file>", "replay a loss trace (docs/trace-formats.md)")
+    .option("--rate-trace <file>", "replay a bandwidth trace (docs/trace-formats.md)")
+    .option("--seed <n>", "seed of every random choice", "1")
+    .option("--input <file.y4m>", "video input (looped) instead of the test pattern")
+    .option("--audio-input <file.wav>", "48 kHz WAV input (looped) instead of the speech-like signal")
+    .option("--realtime", "run on the wall clock (reports CPU % and memory of a live call)")
+    .addOption(new Option("--srtp <suite>", "SRTP protection suite").choices(["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"]).default("AEAD_AES_128_GCM"))
+    .option("--out <dir>", "write report.json and report.html here")
+    .option("--json", "print report.json to stdout instead of the summary")
+    .option("--no-progress", "do not print progress lines")
+    .action(async (flags: CallFlags) => {
+      try {
+        const options = callOptionsFromFlags(flags);
+        if (flags.progress) {
+          options.onProgress = (p) =>
+            process.stderr.write(
+              `  t=${String(p.tS).padStart(3)}/${p.durationS} s  video ${f1(p.videoKbps, 0).padStart(5)} kbps  audio ${f1(p.audioKbps, 0).padStart(3)} kbps  loss ${f1(p.wireLossPct, 1).padStart(4)}%  latency ${f1(p.videoLatencyP50Ms, 0).padStart(4)} ms  PSNR ${f1(p.psnrDb, 1)} dB\n`,
+            );
+        }
+        const report = await runCall(options);
+        if (flags.out) {
+          mkdirSync(flags.out, { recursive: true });
+          writeFileSync(join(flags.out, "report.json"), JSON.stringify(report, null, 2));
+          writeFileSync(join(flags.out, "report.html"), renderReportHtml(report));
+        }
+        if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else process.stdout.write(`${summaryText(report)}\n${flags.out ? `  report: ${join(flags.out, "report.html")}\n` : ""}`);
+        setCode(ExitCode.OK);
+      } catch (err) {
+        setCode(reportError(err));
+      }
+    });
+}

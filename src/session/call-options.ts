@@ -1,0 +1,99 @@
+import type { VideoCodecName } from "../codec/encoded-frame.js";
+import { checkInt, checkOneOf, checkRange, InvalidOptionError } from "../errors.js";
+import { SRTP_SUITE_NAMES, type SrtpSuiteName } from "../srtp/srtp-suite.js";
+
+/** Options of an emulated two-peer call (`rtcpipe call`). */
+export interface CallOptions {
+  /** Call length in seconds (default 10). */
+  durationS?: number;
+  video?: VideoCodecName | "none";
+  audio?: "opus" | "none";
+  width?: number;
+  height?: number;
+  fps?: number;
+  /** Video target bitrate (default 800 kbps). */
+  videoBitrateBps?: number;
+  /** Opus bitrate (default 32 kbps). */
+  audioBitrateBps?: number;
+  /** A keyframe every N frames (default 90: without PLI yet, a loss freezes video until the next one). */
+  keyframeIntervalFrames?: number;
+  /** Network, per direction: random loss %, Gilbert-Elliott mean burst (with lossPct as the average), delay, jitter, rate. */
+  lossPct?: number;
+  burstMeanLength?: number;
+  delayMs?: number;
+  jitterMs?: number;
+  rateBps?: number;
+  reorderPct?: number;
+  duplicatePct?: number;
+  lossTracePath?: string;
+  rateTracePath?: string;
+  seed?: number;
+  /** Y4M video input (looped) instead of the test pattern. */
+  inputPath?: string;
+  /** WAV audio input (48 kHz, looped) instead of the speech-like signal. */
+  audioInputPath?: string;
+  /** Run on the wall clock instead of the virtual clock. */
+  realtime?: boolean;
+  /**
+   * On the virtual clock, let measured encode/decode time pass before a frame is sent/rendered
+   * (default true: latency then includes codec time). false makes runs exactly repeatable.
+   */
+  modelProcessingTime?: boolean;
+  srtpSuite?: SrtpSuiteName;
+  mtuBytes?: number;
+  /** Called once with the network and clock before the call starts (to inject traffic in tests). */
+  onNetwork?: (network: import("../net/emulated-network.js").EmulatedNetwork, clock: import("../pipeline/clock.js").Clock) => void;
+  /** Called about once per second of call time. */
+  onProgress?: (p: CallProgress) => void;
+}
+
+export interface CallProgress {
+  tS: number;
+  durationS: number;
+  videoKbps: number;
+  audioKbps: number;
+  wireLossPct: number;
+  videoLatencyP50Ms: number;
+  psnrDb: number;
+}
+
+export type ResolvedCallOptions = Required<Omit<CallOptions, "lossTracePath" | "rateTracePath" | "inputPath" | "audioInputPath" | "onProgress" | "burstMeanLength" | "onNetwork">> &
+  Pick<CallOptions, "lossTracePath" | "rateTracePath" | "inputPath" | "audioInputPath" | "onProgress" | "burstMeanLength" | "onNetwork">;
+
+/** Applies defaults and validates; throws InvalidOptionError naming what is allowed. */
+export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
+  const r: ResolvedCallOptions = {
+    durationS: checkRange("durationS", o.durationS ?? 10, 0.5, 24 * 3600),
+    video: checkOneOf("video", o.video ?? "vp8", ["vp8", "vp9", "none"]),
+    audio: checkOneOf("audio", o.audio ?? "opus", ["opus", "none"]),
+    width: checkInt("width", o.width ?? 640, 16, 4096),
+    height: checkInt("height", o.height ?? 480, 16, 4096),
+    fps: checkRange("fps", o.fps ?? 30, 1, 120),
+    videoBitrateBps: checkRange("videoBitrateBps", o.videoBitrateBps ?? 800_000, 10_000, 50_000_000),
+    audioBitrateBps: checkRange("audioBitrateBps", o.audioBitrateBps ?? 32_000, 6_000, 510_000),
+    keyframeIntervalFrames: checkInt("keyframeIntervalFrames", o.keyframeIntervalFrames ?? 90, 0, 100_000),
+    lossPct: checkRange("lossPct", o.lossPct ?? 0, 0, 100),
+    burstMeanLength: o.burstMeanLength === undefined ? undefined : checkRange("burstMeanLength", o.burstMeanLength, 1, 1000),
+    delayMs: checkRange("delayMs", o.delayMs ?? 0, 0, 10_000),
+    jitterMs: checkRange("jitterMs", o.jitterMs ?? 0, 0, 10_000),
+    rateBps: checkRange("rateBps", o.rateBps ?? 0, 0, 10_000_000_000),
+    reorderPct: checkRange("reorderPct", o.reorderPct ?? 0, 0, 100),
+    duplicatePct: checkRange("duplicatePct", o.duplicatePct ?? 0, 0, 100),
+    lossTracePath: o.lossTracePath,
+    rateTracePath: o.rateTracePath,
+    seed: checkInt("seed", o.seed ?? 1, 0, 0xffffffff),
+    inputPath: o.inputPath,
+    audioInputPath: o.audioInputPath,
+    realtime: o.realtime ?? false,
+    modelProcessingTime: o.modelProcessingTime ?? true,
+    srtpSuite: checkOneOf("srtpSuite", o.srtpSuite ?? "AEAD_AES_128_GCM", SRTP_SUITE_NAMES),
+    mtuBytes: checkInt("mtuBytes", o.mtuBytes ?? 1200, 256, 9000),
+    onProgress: o.onProgress,
+    onNetwork: o.onNetwork,
+  };
+  if (r.width % 2 || r.height % 2) throw new InvalidOptionError(`Cannot use size ${r.width}x${r.height}: width and height must be even`);
+  if (r.video === "none" && r.audio === "none") throw new InvalidOptionError("Cannot make a call with video=none and audio=none: allowed is at least one media kind");
+  if (r.rateTracePath && r.rateBps > 0) throw new InvalidOptionError("Cannot use both a rate and a rate trace: allowed is one of them");
+  if (r.burstMeanLength !== undefined && r.lossTracePath) throw new InvalidOptionError("Cannot use both burst loss and a loss trace: allowed is one of them");
+  return r;
+}

@@ -1,0 +1,412 @@
+import { randomBytes } from "node:crypto";
+import type { EncodedFrame } from "../codec/encoded-frame.js";
+import type { AudioFrame } from "../media/audio-frame.js";
+import { SpeechLikeSource } from "../media/speech-like-source.js";
+import { TestPatternSource } from "../media/test-pattern-source.js";
+import type { VideoFrame } from "../media/video-frame.js";
+import { WavReader } from "../media/wav-reader.js";
+import { Y4mReader } from "../media/y4m-reader.js";
+import type { AudioReport, CallReport, CallTimeline, LatencySummary, PacketCounts, VideoReport } from "../metrics/call-report.js";
+import { Percentiles } from "../metrics/percentiles.js";
+import { BandwidthTrace } from "../net/bandwidth-trace.js";
+import type { EmulatedLinkOptions } from "../net/emulated-link.js";
+import { EmulatedNetwork } from "../net/emulated-network.js";
+import { LossTrace } from "../net/loss-trace.js";
+import { RealClock, VirtualClock, type Clock } from "../pipeline/clock.js";
+import { SRTP_SUITES } from "../srtp/srtp-suite.js";
+import { SeededRandom } from "../util/seeded-random.js";
+import { CaptureRegistry } from "./capture-registry.js";
+import { resolveCallOptions, type CallOptions, type ResolvedCallOptions } from "./call-options.js";
+import { DirectionMetrics } from "./direction-metrics.js";
+import { Peer, type SrtpKeys } from "./peer.js";
+import type { SendConfig } from "./stream-config.js";
+
+const VERSION = "0.1.0";
+
+interface FrameSource<T> {
+  next(): T | undefined;
+}
+
+/** One side's media: its sources, and the registries its receiver-side metrics read. */
+interface Side {
+  peer: Peer;
+  video?: FrameSource<VideoFrame>;
+  audio?: FrameSource<AudioFrame>;
+  /** Frames this side sent, by RTP timestamp (read by the other side's metrics). */
+  sentVideo: CaptureRegistry<VideoFrame>;
+  sentAudio: CaptureRegistry<never>;
+  /** What this side received, measured. */
+  metrics: DirectionMetrics;
+  framesCaptured: number;
+  audioFramesCaptured: number;
+}
+
+function linkOptions(o: ResolvedCallOptions, seed: number): EmulatedLinkOptions {
+  const link: EmulatedLinkOptions = {
+    delayMs: o.delayMs,
+    jitterMs: o.jitterMs,
+    rateBps: o.rateBps,
+    reorderPct: o.reorderPct,
+    duplicatePct: o.duplicatePct,
+    seed,
+  };
+  if (o.burstMeanLength !== undefined) {
+    link.burstLossPct = o.lossPct;
+    link.burstMeanLength = o.burstMeanLength;
+  } else {
+    link.lossPct = o.lossPct;
+  }
+  if (o.lossTracePath) link.lossTrace = LossTrace.loadSync(o.lossTracePath);
+  if (o.rateTracePath) {
+    link.bandwidthTrace = BandwidthTrace.loadSync(o.rateTracePath);
+    delete link.rateBps;
+  }
+  return link;
+}
+
+function srtpKeys(suite: keyof typeof SRTP_SUITES): SrtpKeys {
+  // Fresh random keys per call and direction (the end-to-end key agreement comes with e2ee/).
+  const p = SRTP_SUITES[suite];
+  return { masterKey: new Uint8Array(randomBytes(p.keyLength)), masterSalt: new Uint8Array(randomBytes(p.saltLength)) };
+}
+
+function summarize(p: Percentiles): LatencySummary {
+  return { p50: p.percentile(50), p95: p.percentile(95), p99: p.percentile(99), mean: p.mean, max: p.max };
+}
+
+function mergePercentiles(a: Percentiles, b: Percentiles): Percentiles {
+  const m = new Percentiles();
+  for (const src of [a, b]) for (const v of (src as unknown as { values: number[] }).values) m.add(v);
+  return m;
+}
+
+/**
+ * A two-peer call in one process: A and B each send video and audio to the other over an
+ * emulated network (or `realtime` on the wall clock), with SRTP, RTCP SR/RR, jitter buffers and
+ * concealment. Returns the measured report (both directions pooled).
+ */
+export async function runCall(options: CallOptions = {}): Promise<CallReport> {
+  const o = resolveCallOptions(options);
+  const clock: Clock = o.realtime ? new RealClock() : new VirtualClock();
+  const startUs = clock.nowUs();
+  const epochUs = Date.now() * 1000 - startUs;
+  const wallClockUs = (t: number): number => epochUs + t;
+  const net = new EmulatedNetwork({ clock, aToB: linkOptions(o, o.seed), bToA: linkOptions(o, o.seed + 1) });
+  const rng = new SeededRandom(o.seed);
+
+  const sendConfig = (): SendConfig => ({
+    video: o.video === "none" ? undefined : {
+      codec: o.video, width: o.width, height: o.height, fps: o.fps, bitrateBps: o.videoBitrateBps,
+      keyframeIntervalFrames: o.keyframeIntervalFrames, ssrc: rng.nextUint32(),
+    },
+    audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: false, complexity: 9, ssrc: rng.nextUint32() },
+    srtpSuite: o.srtpSuite,
+    mtuBytes: o.mtuBytes,
+  });
+  const keysAB = srtpKeys(o.srtpSuite);
+  const keysBA = srtpKeys(o.srtpSuite);
+  const receive = { video: o.video === "none" ? undefined : o.video, audio: o.audio === "none" ? undefined : { channels: 1 as const } };
+  const processing = !o.realtime && o.modelProcessingTime;
+
+  const sides: Side[] = [];
+  const makeSide = async (name: "A" | "B", index: number): Promise<Side> => {
+    const transport = index === 0 ? net.a : net.b;
+    // Instrumentation: the other side's registry tells capture time and source frame.
+    const annotateFrom = (get: () => Side) => (f: EncodedFrame) => {
+      const rec = (f.kind === "video" ? get().sentVideo : get().sentAudio).lookup(f.rtpTimestamp);
+      if (rec) {
+        f.captureTimeUs = rec.captureTimeUs;
+        f.frameIndex = rec.frameIndex;
+      }
+    };
+    const other = (): Side => sides[1 - index]!;
+    const peer = await Peer.create({
+      cname: `rtcpipe-${name}`,
+      transport,
+      clock,
+      send: sendConfig(),
+      receive,
+      srtp: { suite: o.srtpSuite, send: index === 0 ? keysAB : keysBA, receive: index === 0 ? keysBA : keysAB },
+      wallClockUs,
+      addProcessingTime: processing,
+      seed: o.seed * 2 + index,
+      annotateVideo: annotateFrom(other),
+      annotateAudio: annotateFrom(other),
+    });
+    const video = o.video === "none" ? undefined : o.inputPath ? new Y4mReader(o.inputPath, { loop: true }) : new TestPatternSource({ width: o.width, height: o.height, fps: o.fps, seed: o.seed + index });
+    const audio = o.audio === "none" ? undefined : o.audioInputPath ? new WavReader(o.audioInputPath, { loop: true }) : new SpeechLikeSource({ seed: o.seed + index * 7919 });
+    return { peer, video, audio, sentVideo: new CaptureRegistry(64), sentAudio: new CaptureRegistry(512), metrics: new DirectionMetrics(startUs), framesCaptured: 0, audioFramesCaptured: 0 };
+  };
+  sides.push(await makeSide("A", 0), await makeSide("B", 1));
+
+  // Wire each side's receive callbacks into its metrics; the other side's registry gives the source.
+  sides.forEach((side, i) => {
+    const other = sides[1 - i]!;
+    side.peer.onVideoFrame = (frame, renderUs) => {
+      const rec = frame.frameIndex >= 0 ? other.sentVideo.lookupByIndex(frame.frameIndex) : undefined;
+      side.metrics.onVideoRendered(frame, renderUs, rec);
+    };
+    side.peer.onAudioFrame = (frame, playUs, slot) => side.metrics.onAudioPlayed(frame, playUs, slot);
+    side.peer.onRtpSent = (packet, bytes, nowUs) => {
+      if (packet.payloadType === 111) other.metrics.onAudioSent(bytes, nowUs);
+      else other.metrics.onVideoSent(bytes, nowUs);
+    };
+  });
+
+  o.onNetwork?.(net, clock);
+  const endUs = startUs + o.durationS * 1e6;
+  const frameIntervalUs = 1e6 / o.fps;
+  for (const side of sides) {
+    if (side.video) {
+      let n = 0;
+      const capture = (nowUs: number): void => {
+        if (nowUs >= endUs) return;
+        const frame = side.video!.next();
+        if (frame) {
+          frame.captureTimeUs = nowUs;
+          frame.frameIndex = side.framesCaptured++;
+          const rtpTs = side.peer.sendVideo(frame, nowUs).rtpTimestamp;
+          if (rtpTs !== undefined) side.sentVideo.record(rtpTs, { captureTimeUs: nowUs, frameIndex: frame.frameIndex, frame });
+        }
+        n++;
+        clock.at(startUs + Math.round(n * frameIntervalUs), capture);
+      };
+      clock.at(startUs, capture);
+    }
+    if (side.audio) {
+      let n = 0;
+      const capture = (nowUs: number): void => {
+        if (nowUs >= endUs) return;
+        const frame = side.audio!.next();
+        if (frame) {
+          frame.captureTimeUs = nowUs;
+          frame.frameIndex = side.audioFramesCaptured++;
+          const rtpTs = side.peer.sendAudio(frame, nowUs).rtpTimestamp;
+          if (rtpTs !== undefined) side.sentAudio.record(rtpTs, { captureTimeUs: nowUs, frameIndex: frame.frameIndex });
+        }
+        n++;
+        clock.at(startUs + n * 20_000, capture);
+      };
+      clock.at(startUs, capture);
+    }
+    side.peer.start();
+  }
+
+  // Once per second, each receiver samples its gauges and the loss of the link toward it.
+  const prev = [{ sent: 0, lost: 0, late: 0 }, { sent: 0, lost: 0, late: 0 }];
+  const sample = (): void => {
+    const ns = net.stats();
+    sides.forEach((side, i) => {
+      const dir = i === 1 ? "aToB" : "bToA";
+      const sent = ns[`${dir}.packetsIn`] ?? 0;
+      const lost = ["lostRandom", "lostBurst", "lostTrace", "droppedQueue"].reduce((acc, k) => acc + (ns[`${dir}.${k}`] ?? 0), 0);
+      const st = side.peer.stats();
+      const late = (st["videoReceive.reorder.late"] ?? 0) + (st["audioReceive.playout.late"] ?? 0);
+      const p = prev[i]!;
+      const dSent = Math.max(1, sent - p.sent);
+      side.metrics.series.push({
+        wireLossPct: (100 * (lost - p.lost)) / dSent,
+        residualLossPct: (100 * (lost - p.lost + late - p.late)) / dSent,
+        jitterBufferMs: st["videoReceive.video-playout.delayMs"] ?? NaN,
+        audioBufferMs: st["audioReceive.playout.bufferedMs"] ?? NaN,
+        rttMs: side.peer.rtcp.lastRttUs / 1000,
+      });
+      prev[i] = { sent, lost, late };
+    });
+  };
+  const sampler = clock.every(1_000_000, (t) => {
+    if (t <= endUs) sample();
+  });
+
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  const progress = (tUs: number): void => {
+    if (!o.onProgress) return;
+    const sec = Math.floor((tUs - startUs) / 1e6) - 1;
+    const buckets = sides.map((s) => s.metrics.seconds[sec]).filter((b) => b !== undefined);
+    const sum = (f: (b: (typeof buckets)[number]) => number): number => buckets.reduce((a, b) => a + f(b), 0);
+    const lat = new Percentiles();
+    for (const b of buckets) lat.add(b.videoLatency.percentile(50));
+    const ps = sum((b) => b.psnrSum) / Math.max(1, sum((b) => b.psnrCount));
+    const ns = net.stats();
+    o.onProgress({
+      tS: Math.round((tUs - startUs) / 1e6), durationS: o.durationS,
+      videoKbps: (sum((b) => b.videoBytes) * 8) / 1000 / Math.max(1, buckets.length),
+      audioKbps: (sum((b) => b.audioBytes) * 8) / 1000 / Math.max(1, buckets.length),
+      wireLossPct: lossPct(ns), videoLatencyP50Ms: lat.mean, psnrDb: ps,
+    });
+  };
+  // Drain: let the last frames cross the network and play out.
+  const drainUs = 1_000_000;
+  if (clock instanceof VirtualClock) {
+    for (let t = startUs + 1e6; t <= endUs + drainUs; t += 1e6) {
+      clock.runUntil(t);
+      if (t <= endUs) progress(t);
+      await new Promise((r) => setImmediate(r));
+    }
+  } else {
+    for (let t = startUs + 1e6; t <= endUs + drainUs; t += 1e6) {
+      await new Promise((r) => setTimeout(r, Math.max(0, (t - clock.nowUs()) / 1000)));
+      if (t <= endUs) progress(t);
+    }
+  }
+  const wallS = (performance.now() - wall0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const netStats = net.stats();
+  sampler.cancel();
+  for (const s of sides) s.peer.close();
+  for (const s of sides) s.metrics.freezes.finish(endUs);
+  net.close();
+
+  return buildReport(o, sides, netStats, { wallS, cpu, startedAt: new Date(epochUs / 1000 + startUs / 1000).toISOString() });
+}
+
+function lossPct(ns: Record<string, number>): number {
+  const sent = (ns["aToB.packetsIn"] ?? 0) + (ns["bToA.packetsIn"] ?? 0);
+  const lost = ["lostRandom", "lostBurst", "lostTrace", "droppedQueue"].reduce((a, k) => a + (ns[`aToB.${k}`] ?? 0) + (ns[`bToA.${k}`] ?? 0), 0);
+  return sent > 0 ? (100 * lost) / sent : 0;
+}
+
+function packetCounts(sent: number, lostOnWire: number, lostAfterRecovery: number): PacketCounts {
+  return {
+    sent, lostOnWire, lostAfterRecovery,
+    lostOnWirePct: sent > 0 ? (100 * lostOnWire) / sent : 0,
+    lostAfterRecoveryPct: sent > 0 ? (100 * lostAfterRecovery) / sent : 0,
+  };
+}
+
+function buildReport(
+  o: ResolvedCallOptions,
+  sides: Side[],
+  netStats: Record<string, number>,
+  run: { wallS: number; cpu: NodeJS.CpuUsage; startedAt: string },
+): CallReport {
+  const [a, b] = sides as [Side, Side];
+  const statsA = a.peer.stats();
+  const statsB = b.peer.stats();
+  const both = (key: string): number => (statsA[key] ?? 0) + (statsB[key] ?? 0);
+  const receivedStats = (side: Side, kind: "video" | "audio") => {
+    const ssrc = kind === "video" ? sides[1 - sides.indexOf(side)]!.peer.videoSend?.packetizer.ssrc : sides[1 - sides.indexOf(side)]!.peer.audioSend?.packetizer.ssrc;
+    return ssrc === undefined ? undefined : side.peer.rtcp.receivers.get(ssrc);
+  };
+  const wireLost = (kind: "video" | "audio"): number => sides.reduce((acc, s) => acc + Math.max(0, receivedStats(s, kind)?.cumulativeLost ?? 0), 0);
+  const seconds = Math.max(a.metrics.seconds.length, b.metrics.seconds.length);
+
+  let video: VideoReport | undefined;
+  if (o.video !== "none") {
+    const sent = both("videoSend.packetizer.packets");
+    const lostWire = wireLost("video");
+    const late = both("videoReceive.reorder.late");
+    const psnrAll = mergePercentiles(a.metrics.psnrY, b.metrics.psnrY);
+    const fa = a.metrics.freezes.stats();
+    const fb = b.metrics.freezes.stats();
+    const decodeMs = [a, b].map((s) => s.peer.videoReceive?.meanDecodeMs ?? NaN);
+    video = {
+      codec: o.video, width: o.width, height: o.height,
+      framesCaptured: a.framesCaptured + b.framesCaptured,
+      framesSent: both("videoSend.encoder.framesEncoded"),
+      framesDropped: both("videoSend.encoder.framesDropped"),
+      framesDecoded: a.metrics.framesRendered + b.metrics.framesRendered,
+      keyframes: both("videoSend.encoder.keyframes"),
+      fpsDecoded: (a.metrics.framesRendered + b.metrics.framesRendered) / 2 / o.durationS,
+      latencyMs: summarize(mergePercentiles(a.metrics.videoLatency, b.metrics.videoLatency)),
+      psnrDb: { mean: psnrAll.mean, p5: psnrAll.percentile(5), min: psnrAll.min },
+      freeze: {
+        count: fa.count + fb.count,
+        totalMs: (fa.totalMs + fb.totalMs) / 2,
+        longestMs: Math.max(fa.longestMs, fb.longestMs),
+        percentOfCall: ((fa.totalMs + fb.totalMs) / 2 / (o.durationS * 1000)) * 100,
+      },
+      packets: packetCounts(sent, lostWire, lostWire + late),
+      bitrateKbps: (both("videoSend.packetizer.bytes") * 8) / 1000 / o.durationS / 2,
+      encodeMsMean: both("videoSend.encoder.encodeMsTotal") / Math.max(1, both("videoSend.encoder.framesIn")),
+      decodeMsMean: (decodeMs[0]! + decodeMs[1]!) / 2,
+    };
+  }
+  let audio: AudioReport | undefined;
+  if (o.audio !== "none") {
+    const sent = both("audioSend.packetizer.packets");
+    const lostWire = wireLost("audio");
+    const late = both("audioReceive.playout.late");
+    const slots = a.metrics.audioSlots + b.metrics.audioSlots;
+    const concealed = a.metrics.audioConcealed + b.metrics.audioConcealed;
+    audio = {
+      codec: "opus",
+      framesSent: both("audioSend.encoder.framesEncoded") || sent,
+      framesDecoded: a.metrics.audioDecoded + b.metrics.audioDecoded,
+      framesConcealed: concealed,
+      concealedPct: slots > 0 ? (100 * concealed) / slots : 0,
+      latencyMs: summarize(mergePercentiles(a.metrics.audioLatency, b.metrics.audioLatency)),
+      packets: packetCounts(sent, lostWire, lostWire + late),
+      bitrateKbps: (both("audioSend.packetizer.bytes") * 8) / 1000 / o.durationS / 2,
+    };
+  }
+
+  const timeline: CallTimeline = {
+    t: [], videoKbps: [], audioKbps: [], wireLossPct: [], residualLossPct: [], videoLatencyMs: [], audioLatencyMs: [],
+    jitterBufferMs: [], audioBufferMs: [], psnrDb: [], fps: [], rttMs: [],
+  };
+  for (let i = 0; i < Math.min(seconds, Math.ceil(o.durationS)); i++) {
+    const bs = [a.metrics.seconds[i], b.metrics.seconds[i]].filter((x) => x !== undefined);
+    const sum = (f: (x: (typeof bs)[number]) => number): number => bs.reduce((acc, x) => acc + f(x), 0);
+    const med = (f: (x: (typeof bs)[number]) => Percentiles): number => {
+      const p = new Percentiles();
+      for (const x of bs) p.add(f(x).percentile(50));
+      return p.mean;
+    };
+    timeline.t.push(i + 1);
+    timeline.videoKbps.push((sum((x) => x.videoBytes) * 8) / 1000 / 2);
+    timeline.audioKbps.push((sum((x) => x.audioBytes) * 8) / 1000 / 2);
+    timeline.videoLatencyMs.push(med((x) => x.videoLatency));
+    timeline.audioLatencyMs.push(med((x) => x.audioLatency));
+    timeline.psnrDb.push(sum((x) => x.psnrSum) / Math.max(1, sum((x) => x.psnrCount)) || NaN);
+    timeline.fps.push(sum((x) => x.framesRendered) / 2);
+    const w = sides.map((s) => s.metrics.series[i]).filter((x) => x !== undefined);
+    const avg = (f: (x: (typeof w)[number]) => number): number => (w.length ? w.reduce((acc, x) => acc + f(x), 0) / w.length : NaN);
+    timeline.wireLossPct.push(avg((x) => x.wireLossPct));
+    timeline.residualLossPct.push(avg((x) => x.residualLossPct));
+    timeline.jitterBufferMs.push(avg((x) => x.jitterBufferMs));
+    timeline.audioBufferMs.push(avg((x) => x.audioBufferMs));
+    timeline.rttMs.push(avg((x) => x.rttMs));
+  }
+
+  const cpuS = (run.cpu.user + run.cpu.system) / 1e6;
+  const jitterMs = (kind: "video" | "audio"): number => {
+    const vals = sides.map((s) => receivedStats(s, kind)).filter((r) => r !== undefined).map((r) => (r!.jitter / r!.clockRateHz) * 1000);
+    return vals.length ? vals.reduce((x, y) => x + y, 0) / vals.length : NaN;
+  };
+  const srtpA = a.peer.srtpStats();
+  const srtpB = b.peer.srtpStats();
+  const { onProgress: _drop, onNetwork: _drop2, ...printable } = o;
+  return {
+    tool: "rtcpipe",
+    version: VERSION,
+    startedAt: run.startedAt,
+    options: printable,
+    realtime: o.realtime,
+    durationS: o.durationS,
+    wallTimeS: run.wallS,
+    cpu: {
+      percentOfOneCore: (100 * cpuS) / run.wallS,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      userS: run.cpu.user / 1e6,
+      systemS: run.cpu.system / 1e6,
+    },
+    video,
+    audio,
+    rtcp: {
+      srSent: a.peer.rtcp.srSent + b.peer.rtcp.srSent,
+      rrSent: a.peer.rtcp.rrSent + b.peer.rtcp.rrSent,
+      rttMs: (a.peer.rtcp.lastRttUs + b.peer.rtcp.lastRttUs) / 2 / 1000,
+      jitterMs: { video: jitterMs("video"), audio: jitterMs("audio") },
+    },
+    srtp: {
+      suite: o.srtpSuite,
+      authFailures: srtpA.authFailures + srtpB.authFailures,
+      replayed: srtpA.replayed + srtpB.replayed,
+      malformed: srtpA.malformed + srtpB.malformed + both("malformedDropped"),
+    },
+    network: netStats,
+    timeline,
+  };
+}

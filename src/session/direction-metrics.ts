@@ -1,0 +1,96 @@
+import type { AudioFrame } from "../media/audio-frame.js";
+import type { VideoFrame } from "../media/video-frame.js";
+import { FreezeDetector } from "../metrics/freeze-detector.js";
+import { Percentiles } from "../metrics/percentiles.js";
+import { psnr } from "../metrics/psnr.js";
+import type { PlayoutSlot } from "../jitter/audio-playout-buffer.js";
+
+/** Per-second buckets of one direction of a call. */
+export interface SecondBucket {
+  videoBytes: number;
+  audioBytes: number;
+  videoLatency: Percentiles;
+  audioLatency: Percentiles;
+  psnrSum: number;
+  psnrCount: number;
+  framesRendered: number;
+}
+
+function newBucket(): SecondBucket {
+  return { videoBytes: 0, audioBytes: 0, videoLatency: new Percentiles(), audioLatency: new Percentiles(), psnrSum: 0, psnrCount: 0, framesRendered: 0 };
+}
+
+/** Gauges sampled once per second at the receiver. */
+export interface SeriesPoint {
+  wireLossPct: number;
+  residualLossPct: number;
+  jitterBufferMs: number;
+  audioBufferMs: number;
+  rttMs: number;
+}
+
+/**
+ * What one direction of a call measured at its receiver: capture-to-render latency, PSNR of
+ * each decoded frame against the source frame it came from, freezes, concealed audio, and
+ * per-second series for the report's plots.
+ */
+export class DirectionMetrics {
+  readonly videoLatency = new Percentiles();
+  readonly audioLatency = new Percentiles();
+  readonly psnrY = new Percentiles();
+  readonly freezes = new FreezeDetector();
+  framesRendered = 0;
+  audioSlots = 0;
+  audioConcealed = 0;
+  audioDecoded = 0;
+  readonly seconds: SecondBucket[] = [];
+  readonly series: SeriesPoint[] = [];
+
+  constructor(private readonly startUs: number) {}
+
+  bucket(nowUs: number): SecondBucket {
+    const i = Math.max(0, Math.floor((nowUs - this.startUs) / 1e6));
+    while (this.seconds.length <= i) this.seconds.push(newBucket());
+    return this.seconds[i]!;
+  }
+
+  onVideoSent(bytes: number, nowUs: number): void {
+    this.bucket(nowUs).videoBytes += bytes;
+  }
+
+  onAudioSent(bytes: number, nowUs: number): void {
+    this.bucket(nowUs).audioBytes += bytes;
+  }
+
+  onVideoRendered(frame: VideoFrame, renderUs: number, source: VideoFrame | undefined): void {
+    const b = this.bucket(renderUs);
+    this.framesRendered++;
+    b.framesRendered++;
+    this.freezes.frameRendered(renderUs);
+    if (Number.isFinite(frame.captureTimeUs)) {
+      const ms = (renderUs - frame.captureTimeUs) / 1000;
+      this.videoLatency.add(ms);
+      b.videoLatency.add(ms);
+    }
+    if (source && source.width === frame.width && source.height === frame.height) {
+      const y = Math.min(100, psnr(source, frame).y);
+      this.psnrY.add(y);
+      b.psnrSum += y;
+      b.psnrCount++;
+    }
+  }
+
+  onAudioPlayed(frame: AudioFrame, playUs: number, slot: PlayoutSlot): void {
+    this.audioSlots++;
+    if (slot.kind === "normal") {
+      this.audioDecoded++;
+      if (Number.isFinite(frame.captureTimeUs)) {
+        const ms = (playUs - frame.captureTimeUs) / 1000;
+        this.audioLatency.add(ms);
+        this.bucket(playUs).audioLatency.add(ms);
+      }
+    } else if (slot.kind === "loss" || slot.kind === "underrun") {
+      this.audioConcealed++;
+    }
+  }
+}

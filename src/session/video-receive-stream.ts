@@ -1,0 +1,96 @@
+import type { EncodedFrame, VideoCodecName } from "../codec/encoded-frame.js";
+import { VpxDecoder } from "../codec/vpx-decoder.js";
+import { ReorderBuffer } from "../jitter/reorder-buffer.js";
+import { VideoPlayoutBuffer } from "../jitter/video-playout-buffer.js";
+import type { VideoFrame } from "../media/video-frame.js";
+import { Depacketizer } from "../rtp/depacketizer.js";
+import type { RtpPacket } from "../rtp/rtp-packet.js";
+
+export interface VideoReceiveStreamOptions {
+  codec: VideoCodecName;
+  payloadType: number;
+  /** Fills in capture time and source frame index of a frame before it is decoded (instrumentation). */
+  annotate?: (frame: EncodedFrame) => void;
+  /** On the virtual clock, render at arrival + measured decode time (default true). */
+  addDecodeTime?: boolean;
+}
+
+/**
+ * The video receive path after SRTP: ReorderBuffer → Depacketizer (frame assembly) →
+ * VideoPlayoutBuffer (jitter delay) → VpxDecoder → `onFrame` (render). Concealment is holding
+ * the last frame: a frame that cannot be decoded is not rendered, so the previous one stays.
+ */
+export class VideoReceiveStream {
+  onFrame: (frame: VideoFrame, renderUs: number) => void = () => {};
+  readonly reorder = new ReorderBuffer<RtpPacket>();
+  readonly depacketizer: Depacketizer;
+  readonly playout = new VideoPlayoutBuffer();
+  private decodeUsTotal = 0;
+  private decodes = 0;
+  private decoded: VideoFrame | undefined;
+
+  private constructor(
+    readonly decoder: VpxDecoder,
+    private readonly options: VideoReceiveStreamOptions,
+  ) {
+    this.depacketizer = new Depacketizer({ codec: options.codec, payloadType: options.payloadType });
+    this.reorder.pipe(this.depacketizer);
+    this.depacketizer.pipe(this.playout);
+    this.playout.pipe({
+      push: (frame: EncodedFrame, nowUs: number) => {
+        this.options.annotate?.(frame);
+        this.decoded = undefined;
+        const t0 = performance.now();
+        this.decoder.push(frame, nowUs);
+        const decodeUs = Math.round((performance.now() - t0) * 1000);
+        this.decodeUsTotal += decodeUs;
+        this.decodes++;
+        // On the virtual clock the decode took no simulated time: render it as late as it took.
+        const renderUs = nowUs + (this.options.addDecodeTime === false ? 0 : decodeUs);
+        if (this.decoded) this.onFrame(this.decoded, renderUs);
+      },
+    });
+    decoder.pipe({ push: (frame: VideoFrame) => void (this.decoded = frame) });
+  }
+
+  static async create(options: VideoReceiveStreamOptions): Promise<VideoReceiveStream> {
+    const decoder = await VpxDecoder.create({ codec: options.codec });
+    return new VideoReceiveStream(decoder, options);
+  }
+
+  push(packet: RtpPacket, nowUs: number): void {
+    this.reorder.push(packet, nowUs);
+  }
+
+  tick(nowUs: number): void {
+    this.reorder.tick(nowUs);
+    this.playout.tick(nowUs);
+  }
+
+  /** The earliest time `tick` has work to do, or undefined. */
+  nextDueUs(): number | undefined {
+    const a = this.reorder.nextDueUs();
+    const b = this.playout.nextDueUs();
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
+
+  get needsKeyframe(): boolean {
+    return this.depacketizer.needsKeyframe;
+  }
+
+  get meanDecodeMs(): number {
+    return this.decodes > 0 ? this.decodeUsTotal / this.decodes / 1000 : NaN;
+  }
+
+  stats(): Record<string, number> {
+    const s: Record<string, number> = {};
+    for (const stage of [this.reorder, this.depacketizer, this.playout, this.decoder]) {
+      for (const [k, v] of Object.entries(stage.stats())) s[`${stage.name}.${k}`] = v;
+    }
+    return s;
+  }
+
+  close(): void {
+    this.decoder.close();
+  }
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { InvalidOptionError } from "../../src/errors.js";
+import { runCall } from "../../src/session/call.js";
+
+// Small frames keep the codec cost low; the media path is the same at any size.
+const small = { width: 160, height: 120, videoBitrateBps: 150_000, modelProcessingTime: false } as const;
+
+describe("Call over the emulated network (virtual clock)", () => {
+  it("a clean 50 ms path: every frame decodes, latency is the path delay plus little, RTT from RTCP is 2x delay", async () => {
+    const r = await runCall({ ...small, durationS: 4, delayMs: 50, seed: 3 });
+    const v = r.video!;
+    const a = r.audio!;
+    // Two directions x 4 s x 30 fps = 240 frames captured; the encoder may drop a few at start.
+    expect(v.framesCaptured).toBe(240);
+    expect(v.framesDecoded).toBeGreaterThanOrEqual(v.framesSent - 2);
+    expect(v.framesSent).toBeGreaterThan(220);
+    expect(v.psnrDb.mean).toBeGreaterThan(28);
+    expect(v.freeze.count).toBe(0);
+    expect(v.packets.lostOnWire).toBe(0);
+    // No jitter: video waits for nothing beyond the 50 ms path (plus a packet or two of spread).
+    expect(v.latencyMs.p50).toBeGreaterThanOrEqual(50);
+    expect(v.latencyMs.p95).toBeLessThan(80);
+    expect(a.concealedPct).toBeLessThan(1);
+    expect(a.latencyMs.p50).toBeGreaterThanOrEqual(50);
+    expect(a.latencyMs.p95).toBeLessThan(50 + 60);
+    expect(r.rtcp.rttMs).toBeGreaterThan(95);
+    expect(r.rtcp.rttMs).toBeLessThan(110);
+    expect(r.srtp.authFailures).toBe(0);
+    expect(r.timeline.t).toHaveLength(4);
+  });
+
+  it("10% random loss: the wire loss shows in RTCP's count, audio conceals about that share, the call goes on", async () => {
+    const r = await runCall({ ...small, durationS: 5, delayMs: 30, lossPct: 10, seed: 4 });
+    const v = r.video!;
+    const a = r.audio!;
+    expect(v.packets.lostOnWirePct).toBeGreaterThan(5);
+    expect(v.packets.lostOnWirePct).toBeLessThan(15);
+    // No recovery yet (FEC/NACK come in the loss issue): every lost audio packet is concealed.
+    expect(a.concealedPct).toBeGreaterThan(5);
+    expect(a.concealedPct).toBeLessThan(16);
+    // Without PLI, video decodes again from each periodic keyframe (every 90 frames).
+    expect(v.framesDecoded).toBeGreaterThan(20);
+  });
+
+  it("jitter grows the playout delay; the same seed gives the same call", async () => {
+    const opts = { ...small, durationS: 4, delayMs: 20, jitterMs: 60, seed: 5 };
+    const r1 = await runCall(opts);
+    const r2 = await runCall(opts);
+    expect(r1.video!.latencyMs.p50).toBeGreaterThan(40);
+    expect(r1.audio!.concealedPct).toBeLessThan(10);
+    expect(r2.video!.latencyMs).toEqual(r1.video!.latencyMs);
+    expect(r2.audio!.framesConcealed).toBe(r1.audio!.framesConcealed);
+    expect(r2.network).toEqual(r1.network);
+  });
+
+  it("VP9 and audio-only calls work", async () => {
+    const r = await runCall({ ...small, durationS: 2, video: "vp9", seed: 6 });
+    expect(r.video!.framesDecoded).toBeGreaterThan(100);
+    expect(r.video!.psnrDb.mean).toBeGreaterThan(28);
+    const audioOnly = await runCall({ ...small, durationS: 2, video: "none", seed: 6 });
+    expect(audioOnly.video).toBeUndefined();
+    expect(audioOnly.audio!.framesDecoded).toBeGreaterThan(150);
+  });
+
+  it("fails fast on bad options with what is allowed", async () => {
+    await expect(runCall({ durationS: -1 })).rejects.toThrow(InvalidOptionError);
+    await expect(runCall({ video: "h264" as never })).rejects.toThrow(/allowed is one of vp8, vp9, none/);
+    await expect(runCall({ video: "none", audio: "none" })).rejects.toThrow(/at least one media kind/);
+    await expect(runCall({ width: 641 })).rejects.toThrow(/even/);
+  });
+});
+
+describe("Call under hostile input (issue 3, Bad input)", () => {
+  it("drops and counts garbage, truncated, forged and replayed datagrams; media keeps flowing", async () => {
+    const captured: Uint8Array[] = [];
+    const r = await runCall({
+      ...small,
+      durationS: 3,
+      seed: 8,
+      onNetwork: (net, clock) => {
+        const realSend = net.a.send.bind(net.a);
+        // Record A's real packets so some can be replayed later.
+        net.a.send = (d: Uint8Array, t?: number) => {
+          if (captured.length < 50) captured.push(d.slice());
+          realSend(d, t);
+        };
+        clock.every(10_000, () => {
+          const garbage = new Uint8Array(64).fill(0xab);
+          realSend(garbage); // not even RTP
+          realSend(new Uint8Array([0x80, 96, 0, 1])); // truncated RTP header
+          const forged = captured[captured.length - 1]?.slice();
+          if (forged) {
+            forged[forged.length - 1]! ^= 0xff; // bad tag
+            realSend(forged);
+          }
+          const replayed = captured[0];
+          if (replayed) realSend(replayed);
+        });
+      },
+    });
+    expect(r.srtp.authFailures).toBeGreaterThan(100);
+    expect(r.srtp.replayed + r.srtp.malformed).toBeGreaterThan(100);
+    expect(r.video!.framesDecoded).toBeGreaterThan(150);
+    expect(r.audio!.concealedPct).toBeLessThan(2);
+  });
+});
