@@ -23,6 +23,18 @@ function token(what: string, value: string): string {
   return value;
 }
 
+function visible(what: string, value: string): string {
+  if (typeof value !== "string" || !/^[\x21-\x7e]+$/.test(value)) bad(what, value, "visible ASCII without spaces");
+  return value;
+}
+
+const ADDRESS = /^[0-9A-Za-z.:\-_%]+$/;
+
+function address(what: string, value: string): string {
+  if (typeof value !== "string" || !ADDRESS.test(value)) bad(what, value, "an IPv4/IPv6 address or host name");
+  return value;
+}
+
 function protocol(value: string): string {
   if (typeof value !== "string" || !value.split("/").every((t) => TOKEN.test(t))) bad("protocol", value, "tokens joined by '/', e.g. RTP/AVP");
   return value;
@@ -35,7 +47,7 @@ function port(what: string, value: number): number {
 
 function connection(c: SdpConnection): string {
   if (c.addrType !== "IP4" && c.addrType !== "IP6") bad("addrType", c.addrType, "IP4 or IP6");
-  return `c=IN ${c.addrType} ${token("connection address", c.address)}`;
+  return `c=IN ${c.addrType} ${address("connection address", c.address)}`;
 }
 
 function attribute(a: SdpAttribute): string {
@@ -57,9 +69,9 @@ function media(m: SdpMediaDescription): string[] {
   }
   for (const f of m.fmtps) lines.push(`a=fmtp:${f.payloadType} ${text("fmtp parameters", f.parameters)}`);
   for (const c of m.crypto) {
-    const extra = c.sessionParams.length > 0 ? ` ${c.sessionParams.map((p) => token("crypto session parameter", p)).join(" ")}` : "";
+    const extra = c.sessionParams.length > 0 ? ` ${c.sessionParams.map((p) => visible("crypto session parameter", p)).join(" ")}` : "";
     if (!Number.isInteger(c.tag) || c.tag < 0 || c.tag > 999_999_999) bad("crypto tag", c.tag, "an integer from 0 to 999999999");
-    lines.push(`a=crypto:${c.tag} ${token("crypto suite", c.suite)} ${token("crypto key params", c.keyParams)}${extra}`);
+    lines.push(`a=crypto:${c.tag} ${token("crypto suite", c.suite)} ${visible("crypto key params", c.keyParams)}${extra}`);
   }
   if (m.direction) lines.push(`a=${m.direction}`);
   for (const s of m.ssrcs) {
@@ -76,7 +88,7 @@ export function formatSdp(desc: SessionDescription): string {
   const o = desc.origin;
   const lines = [
     "v=0",
-    `o=${token("origin username", o.username)} ${token("session id", o.sessionId)} ${token("session version", o.sessionVersion)} IN ${o.addrType} ${token("origin address", o.address)}`,
+    `o=${token("origin username", o.username)} ${token("session id", o.sessionId)} ${token("session version", o.sessionVersion)} IN ${o.addrType} ${address("origin address", o.address)}`,
     `s=${text("session name", desc.sessionName === "" ? " " : desc.sessionName)}`,
   ];
   if (desc.connection) lines.push(connection(desc.connection));

@@ -18,6 +18,7 @@ import type {
 export const SDP_MAX_CHARS = 256 * 1024;
 
 const TOKEN = /^[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+$/;
+const ADDRESS = /^[0-9A-Za-z.:\-_%]+$/;
 const DIRECTIONS: readonly SdpDirection[] = ["sendrecv", "sendonly", "recvonly", "inactive"];
 const SKIPPED = new Set(["i", "u", "e", "p", "b", "r", "z", "k"]);
 
@@ -48,7 +49,7 @@ function parseConnection(r: Reader, value: string): SdpConnection {
   if (addrType !== "IP4" && addrType !== "IP6") r.fail(`c= address type ${JSON.stringify(addrType)} is not IP4 or IP6`);
   const address = f[2]!;
   if (address.includes("/")) r.fail(`c= multicast address ${JSON.stringify(address)} (TTL/count) is not supported`);
-  if (!TOKEN.test(address)) r.fail(`c= address ${JSON.stringify(address)} is not a host or address`);
+  if (!ADDRESS.test(address)) r.fail(`c= address ${JSON.stringify(address)} is not a host or address`);
   return { addrType, address };
 }
 
@@ -56,9 +57,10 @@ function parseOrigin(r: Reader, value: string): SdpOrigin {
   const f = value.split(" ");
   if (f.length !== 6) r.fail(`o= needs 6 fields "<username> <sess-id> <sess-version> IN IP4 <address>", got ${f.length}`);
   const [username, sessionId, sessionVersion, netType, addrType, address] = f as [string, string, string, string, string, string];
-  for (const [what, v] of [["username", username], ["session id", sessionId], ["session version", sessionVersion], ["address", address]] as const) {
+  for (const [what, v] of [["username", username], ["session id", sessionId], ["session version", sessionVersion]] as const) {
     if (!TOKEN.test(v)) r.fail(`o= ${what} ${JSON.stringify(v)} is not a token`);
   }
+  if (!ADDRESS.test(address)) r.fail(`o= address ${JSON.stringify(address)} is not an address or host name`);
   if (netType !== "IN") r.fail(`o= network type ${JSON.stringify(netType)} is not IN`);
   if (addrType !== "IP4" && addrType !== "IP6") r.fail(`o= address type ${JSON.stringify(addrType)} is not IP4 or IP6`);
   return { username, sessionId, sessionVersion, netType, addrType, address };
