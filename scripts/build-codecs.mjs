@@ -75,7 +75,7 @@ function which(cmd) {
 /** Environment for emscripten tools: Debian's emscripten needs NODE_PATH to find acorn. */
 function emEnv() {
   const np = process.env.NODE_PATH ? `${process.env.NODE_PATH}:/usr/share/nodejs` : "/usr/share/nodejs";
-  return { ...process.env, NODE_PATH: np, EMMAKEN_NO_SDK: undefined };
+  return { ...process.env, NODE_PATH: np };
 }
 
 /** Runs a command synchronously; returns stdout; fails with its output on non-zero exit. */
@@ -288,7 +288,7 @@ async function buildLibs(libDir, sources, aptDir, workDir) {
   fs.renameSync(tmpLib, libDir);
 }
 
-function linkModule(name, libDir, outDir) {
+async function linkModule(name, libDir, outDir, logFile) {
   const m = MODULES[name];
   const wrapper = path.join(NATIVE_DIR, m.wrapper);
   const src = fs.readFileSync(wrapper, "utf8");
@@ -296,12 +296,12 @@ function linkModule(name, libDir, outDir) {
   if (fns.length === 0) fail(`${m.wrapper} exports no RP_EXPORT functions`);
   const exported = JSON.stringify([...fns, "_malloc", "_free"]);
   log(`linking ${name}.mjs + ${name}.wasm (${fns.length} wrapper functions)`);
-  run("emcc", [
+  await runLogged(`link ${name}`, "emcc", [
     wrapper, path.join(libDir, name === "vpx" ? "libvpx.a" : "libopus.a"),
     `-I${path.join(libDir, "include")}`, `-I${path.join(libDir, "include", name === "vpx" ? "vpx" : "opus")}`,
     ...LINK_FLAGS, `-sEXPORT_NAME=${m.exportName}`, `-sEXPORTED_FUNCTIONS=${exported}`,
     "-o", path.join(outDir, `${name}.mjs`),
-  ]);
+  ], outDir, logFile);
   // The generated Node/ESM glue in emscripten 3.1.6 uses require/__dirname, which do not exist
   // in an ES module: give it both. Our loader passes wasmBinary, so nothing is fetched.
   const js = path.join(outDir, `${name}.mjs`);
@@ -359,8 +359,8 @@ async function main() {
       const tmpOut = `${finalDir}.tmp-${process.pid}`;
       fs.rmSync(tmpOut, { recursive: true, force: true });
       fs.mkdirSync(tmpOut, { recursive: true });
-      linkModule("vpx", libDir, tmpOut);
-      linkModule("opus", libDir, tmpOut);
+      const linkLog = path.join(workDir, "link.log");
+      await Promise.all([linkModule("vpx", libDir, tmpOut, `${linkLog}.vpx`), linkModule("opus", libDir, tmpOut, `${linkLog}.opus`)]);
       const files = {};
       for (const f of fs.readdirSync(tmpOut)) files[f] = { sizeBytes: fs.statSync(path.join(tmpOut, f)).size };
       fs.writeFileSync(path.join(tmpOut, "manifest.json"), JSON.stringify({
