@@ -135,7 +135,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
     });
     const video = o.video === "none" ? undefined : o.inputPath ? new Y4mReader(o.inputPath, { loop: true }) : new TestPatternSource({ width: o.width, height: o.height, fps: o.fps, seed: o.seed + index });
     const audio = o.audio === "none" ? undefined : o.audioInputPath ? new WavReader(o.audioInputPath, { loop: true }) : new SpeechLikeSource({ seed: o.seed + index * 7919 });
-    return { peer, video, audio, sentVideo: new CaptureRegistry(64), sentAudio: new CaptureRegistry(512), metrics: new DirectionMetrics(startUs), framesCaptured: 0, audioFramesCaptured: 0 };
+    return { peer, video, audio, sentVideo: new CaptureRegistry(64), sentAudio: new CaptureRegistry(512), metrics: new DirectionMetrics(startUs, startUs + o.durationS * 1e6), framesCaptured: 0, audioFramesCaptured: 0 };
   };
   sides.push(await makeSide("A", 0), await makeSide("B", 1));
 
@@ -254,6 +254,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   const cpu = process.cpuUsage(cpu0);
   const netStats = net.stats();
   sampler.cancel();
+  if (process.env.RTCPIPE_DEBUG) for (const s of sides) console.error(JSON.stringify(s.peer.stats()));
   for (const s of sides) s.peer.close();
   for (const s of sides) s.metrics.freezes.finish(endUs);
   net.close();

@@ -46,7 +46,14 @@ export class DirectionMetrics {
   readonly seconds: SecondBucket[] = [];
   readonly series: SeriesPoint[] = [];
 
-  constructor(private readonly startUs: number) {}
+  /**
+   * @param startUs when the call started
+   * @param endUs when the senders stopped: audio slots after it are the drain, not concealment
+   */
+  constructor(
+    private readonly startUs: number,
+    private readonly endUs = Infinity,
+  ) {}
 
   bucket(nowUs: number): SecondBucket {
     const i = Math.max(0, Math.floor((nowUs - this.startUs) / 1e6));
@@ -81,6 +88,7 @@ export class DirectionMetrics {
   }
 
   onAudioPlayed(frame: AudioFrame, playUs: number, slot: PlayoutSlot): void {
+    if (slot.kind !== "normal" && playUs > this.endUs) return; // the sender has hung up
     this.audioSlots++;
     if (slot.kind === "normal") {
       this.audioDecoded++;

@@ -70,6 +70,7 @@ export class Peer {
   private rtcpTimer: TimerHandle | undefined;
   private wakeTimer: TimerHandle | undefined;
   private wakeAtUs = Infinity;
+  private readonly encoderFreeAtUs = new Map<number, number>();
   private closed = false;
   private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0 };
 
@@ -168,8 +169,9 @@ export class Peer {
     this.audioReceive?.close();
   }
 
-  private transmit(packets: readonly RtpPacket[], nowUs: number, encodeUs: number): void {
+  private transmit(packets: RtpPacket[], nowUs: number, encodeUs: number): void {
     if (packets.length === 0) return;
+    packets = packets.slice(); // the send stream reuses its array for the next frame
     const wire = packets.map((p) => this.srtpTx.protectRtp(p.serialize()));
     const send = (atUs: number): void => {
       if (this.closed) return;
@@ -180,9 +182,16 @@ export class Peer {
         this.onRtpSent(packets[i]!, wire[i]!.length, atUs);
       }
     };
-    // On the virtual clock, encoding took no simulated time: the packets leave as late as it took.
-    if (this.options.addProcessingTime !== false && encodeUs > 0) this.options.clock.at(nowUs + encodeUs, send);
-    else send(nowUs);
+    // On the virtual clock, encoding took no simulated time: the packets leave as late as it
+    // took, and one encoder works on one frame at a time (a frame waits for the previous one).
+    if (this.options.addProcessingTime !== false && encodeUs > 0) {
+      const ssrc = packets[0]!.ssrc;
+      const startUs = Math.max(nowUs, this.encoderFreeAtUs.get(ssrc) ?? 0);
+      this.encoderFreeAtUs.set(ssrc, startUs + encodeUs);
+      this.options.clock.at(startUs + encodeUs, send);
+    } else {
+      send(nowUs);
+    }
   }
 
   private onDatagram(data: Uint8Array, nowUs: number): void {
@@ -204,6 +213,7 @@ export class Peer {
       }
     } catch (err) {
       if (!(err instanceof RtcpipeError)) throw err;
+      if (process.env.RTCPIPE_DEBUG) console.error(err);
       if (err.code === "ERR_MALFORMED_PACKET") this.counters.malformedDropped++;
       else this.counters.srtpDropped++;
     }

@@ -14,7 +14,9 @@ describe("Call over the emulated network (virtual clock)", () => {
     expect(v.framesCaptured).toBe(240);
     expect(v.framesDecoded).toBeGreaterThanOrEqual(v.framesSent - 2);
     expect(v.framesSent).toBeGreaterThan(220);
-    expect(v.psnrDb.mean).toBeGreaterThan(28);
+    // The test pattern (zone plate, scrolling glyphs) is hard to code: 150 kbps at 160x120 gives
+    // ~21 dB; a decoded frame compared with the wrong source frame gives ~11 dB.
+    expect(v.psnrDb.mean).toBeGreaterThan(18);
     expect(v.freeze.count).toBe(0);
     expect(v.packets.lostOnWire).toBe(0);
     // No jitter: video waits for nothing beyond the 50 ms path (plus a packet or two of spread).
@@ -56,7 +58,7 @@ describe("Call over the emulated network (virtual clock)", () => {
   it("VP9 and audio-only calls work", async () => {
     const r = await runCall({ ...small, durationS: 2, video: "vp9", seed: 6 });
     expect(r.video!.framesDecoded).toBeGreaterThan(100);
-    expect(r.video!.psnrDb.mean).toBeGreaterThan(28);
+    expect(r.video!.psnrDb.mean).toBeGreaterThan(18);
     const audioOnly = await runCall({ ...small, durationS: 2, video: "none", seed: 6 });
     expect(audioOnly.video).toBeUndefined();
     expect(audioOnly.audio!.framesDecoded).toBeGreaterThan(150);
@@ -90,7 +92,8 @@ describe("Call under hostile input (issue 3, Bad input)", () => {
           realSend(new Uint8Array([0x80, 96, 0, 1])); // truncated RTP header
           const forged = captured[captured.length - 1]?.slice();
           if (forged) {
-            forged[forged.length - 1]! ^= 0xff; // bad tag
+            forged[2]! ^= 0x40; // a sequence number not seen yet, so the replay check passes...
+            forged[forged.length - 1]! ^= 0xff; // ...and the tag does not verify
             realSend(forged);
           }
           const replayed = captured[0];
@@ -98,8 +101,10 @@ describe("Call under hostile input (issue 3, Bad input)", () => {
         });
       },
     });
-    expect(r.srtp.authFailures).toBeGreaterThan(100);
-    expect(r.srtp.replayed + r.srtp.malformed).toBeGreaterThan(100);
+    // 300 injections of each kind over 3 s.
+    expect(r.srtp.authFailures).toBeGreaterThan(250);
+    expect(r.srtp.replayed).toBeGreaterThan(250);
+    expect(r.srtp.malformed).toBeGreaterThan(500);
     expect(r.video!.framesDecoded).toBeGreaterThan(150);
     expect(r.audio!.concealedPct).toBeLessThan(2);
   });
