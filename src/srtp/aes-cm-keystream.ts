@@ -27,6 +27,7 @@ export class AesCmKeystream {
   private readonly salt3: number;
   private counters: Uint8Array;
   private countersView: DataView;
+  private countersInput: Uint8Array;
   /** Counter blocks 0..filledBlocks-1 hold words 0..2 for these SSRC/ROC words. */
   private filledW1 = -1;
   private filledW2 = -1;
@@ -47,6 +48,7 @@ export class AesCmKeystream {
     this.salt3 = v.getUint16(12);
     this.counters = new Uint8Array(2048);
     this.countersView = new DataView(this.counters.buffer);
+    this.countersInput = this.counters.subarray(0, 0);
   }
 
   /**
@@ -107,6 +109,12 @@ export class AesCmKeystream {
       this.filledBlocks = blocks;
     }
     for (let b = 0, o = 12; b < blocks; b++, o += 16) v.setUint32(o, (w3 | b) >>> 0);
-    return this.ecb.update(this.counters.subarray(0, bytes));
+    // Packets of one stream mostly repeat their size: reuse the view of the counter blocks.
+    let input = this.countersInput;
+    if (input.length !== bytes || input.buffer !== this.counters.buffer) {
+      input = this.counters.subarray(0, bytes);
+      this.countersInput = input;
+    }
+    return this.ecb.update(input);
   }
 }

@@ -27,6 +27,8 @@ export class HmacSha1 {
   private readonly opadState: Int32Array;
   /** [K ^ ipad (64 bytes) | message | trailer (4 bytes)] */
   private scratch: Uint8Array;
+  /** The last view of the scratch passed to the hash, reused while the length repeats. */
+  private hashInput: Uint8Array;
   private readonly state = new Int32Array(5);
   private readonly w = new Int32Array(80);
 
@@ -44,6 +46,7 @@ export class HmacSha1 {
     compressBytes(this.opadState, opad, 0, this.w);
     this.scratch = new Uint8Array(64 + 1536 + 4);
     this.scratch.set(ipad, 0);
+    this.hashInput = this.scratch.subarray(0, 64);
   }
 
   /**
@@ -100,7 +103,12 @@ export class HmacSha1 {
       s[p + 2] = (trailer >>> 8) & 0xff;
       s[p + 3] = trailer & 0xff;
     }
-    const inner = oneShotHash("sha1", s.subarray(0, 64 + total), "latin1");
+    let input = this.hashInput;
+    if (input.length !== 64 + total || input.buffer !== s.buffer) {
+      input = s.subarray(0, 64 + total);
+      this.hashInput = input;
+    }
+    const inner = oneShotHash("sha1", input, "latin1");
     // Outer hash: one block [inner digest (20) | 0x80 | zeros | bit length of 64 + 20 bytes].
     const w = this.w;
     for (let i = 0; i < 5; i++) {
