@@ -147,9 +147,10 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
       side.metrics.onVideoRendered(frame, renderUs, rec);
     };
     side.peer.onAudioFrame = (frame, playUs, slot) => side.metrics.onAudioPlayed(frame, playUs, slot);
-    side.peer.onRtpSent = (packet, bytes, nowUs) => {
-      if (packet.payloadType === 111) other.metrics.onAudioSent(bytes, nowUs);
-      else other.metrics.onVideoSent(bytes, nowUs);
+    // Bitrates count RTP payload bytes (what the encoder's target refers to).
+    side.peer.onRtpSent = (packet, _wireBytes, nowUs) => {
+      if (packet.payloadType === 111) other.metrics.onAudioSent(packet.payload.length, nowUs);
+      else other.metrics.onVideoSent(packet.payload.length, nowUs);
     };
   });
 
