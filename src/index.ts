@@ -1,0 +1,215 @@
+/**
+ * rtcpipe's public API. Every export is listed by name (no `export *`); files not listed
+ * here are internal.
+ */
+
+// codec
+export type { VideoCodecName, CodecName, EncodedFrame } from "./codec/encoded-frame.js";
+export { OpusDecoder } from "./codec/opus-decoder.js";
+export type { OpusDecoderOptions } from "./codec/opus-decoder.js";
+export { OpusEncoder } from "./codec/opus-encoder.js";
+export type { OpusApplication, OpusEncoderOptions } from "./codec/opus-encoder.js";
+export { OPUS_MAX_PACKET_BYTES, loadOpus } from "./codec/opus-module.js";
+export type { OpusModule } from "./codec/opus-module.js";
+export { VpxDecoder } from "./codec/vpx-decoder.js";
+export type { VpxDecoderOptions } from "./codec/vpx-decoder.js";
+export { VpxEncoder } from "./codec/vpx-encoder.js";
+export type { VpxEncoderOptions } from "./codec/vpx-encoder.js";
+export { loadVpx } from "./codec/vpx-module.js";
+export type { VpxModule } from "./codec/vpx-module.js";
+
+// errors.ts
+export { RtcpipeError, InvalidOptionError, MalformedPacketError, AuthenticationError, ReplayError, CodecError, BadFileError, checkRange, checkInt, checkOneOf } from "./errors.js";
+export type { RtcpipeErrorCode } from "./errors.js";
+
+// jitter
+export { AudioPlayoutBuffer } from "./jitter/audio-playout-buffer.js";
+export type { AudioPacketLike, PlayoutSlot, AudioPlayoutBufferOptions } from "./jitter/audio-playout-buffer.js";
+export { RelativeDelayEstimator } from "./jitter/relative-delay-estimator.js";
+export type { RelativeDelayEstimatorOptions } from "./jitter/relative-delay-estimator.js";
+export { ReorderBuffer } from "./jitter/reorder-buffer.js";
+export type { Sequenced, ReorderBufferOptions } from "./jitter/reorder-buffer.js";
+export { VideoPlayoutBuffer } from "./jitter/video-playout-buffer.js";
+export type { VideoPlayoutBufferOptions } from "./jitter/video-playout-buffer.js";
+
+// media
+export { AUDIO_SAMPLE_RATE, AUDIO_FRAME_MS, AUDIO_FRAME_SAMPLES, createAudioFrame } from "./media/audio-frame.js";
+export type { AudioFrame } from "./media/audio-frame.js";
+export { FfmpegCaptureSource } from "./media/ffmpeg-capture-source.js";
+export type { FfmpegCaptureSourceOptions } from "./media/ffmpeg-capture-source.js";
+export { FrameSourceStage } from "./media/frame-source-stage.js";
+export { frameBytes, NullSink } from "./media/null-sink.js";
+export { PushSource } from "./media/push-source.js";
+export type { PushSourceOptions } from "./media/push-source.js";
+export { scaleVideoFrame } from "./media/scale-video-frame.js";
+export type { ScaleVideoFrameOptions } from "./media/scale-video-frame.js";
+export { SpeechLikeSource } from "./media/speech-like-source.js";
+export type { SpeechLikeSourceOptions } from "./media/speech-like-source.js";
+export { TestPatternSource } from "./media/test-pattern-source.js";
+export type { TestPatternSourceOptions } from "./media/test-pattern-source.js";
+export { createVideoFrame, i420Size } from "./media/video-frame.js";
+export type { VideoFrame } from "./media/video-frame.js";
+export { WavFileSink } from "./media/wav-file-sink.js";
+export type { WavFileSinkOptions } from "./media/wav-file-sink.js";
+export { parseWavHeader } from "./media/wav-header.js";
+export type { WavHeader } from "./media/wav-header.js";
+export { WavReader } from "./media/wav-reader.js";
+export type { WavReaderOptions } from "./media/wav-reader.js";
+export { WavWriter } from "./media/wav-writer.js";
+export type { WavWriterOptions } from "./media/wav-writer.js";
+export { Y4mFileSink } from "./media/y4m-file-sink.js";
+export type { Y4mFileSinkOptions } from "./media/y4m-file-sink.js";
+export { Y4M_MAX_HEADER_BYTES, parseY4mHeader, formatY4mHeader } from "./media/y4m-header.js";
+export type { Y4mColorspace, Y4mHeader } from "./media/y4m-header.js";
+export { Y4mReader } from "./media/y4m-reader.js";
+export type { Y4mReaderOptions } from "./media/y4m-reader.js";
+export { Y4mWriter } from "./media/y4m-writer.js";
+export type { Y4mWriterOptions } from "./media/y4m-writer.js";
+
+// metrics
+export type { LatencySummary, PacketCounts, VideoReport, AudioReport, CallTimeline, CallReport } from "./metrics/call-report.js";
+export { FreezeDetector } from "./metrics/freeze-detector.js";
+export { Percentiles } from "./metrics/percentiles.js";
+export type { PercentileSummary } from "./metrics/percentiles.js";
+export { PsnrAccumulator } from "./metrics/psnr-accumulator.js";
+export type { PsnrSummary } from "./metrics/psnr-accumulator.js";
+export { psnrFromMse, psnr } from "./metrics/psnr.js";
+export type { PsnrResult, PsnrOptions } from "./metrics/psnr.js";
+export { renderReportHtml } from "./metrics/report-html.js";
+export { ssimPlane, ssim, ssimDb } from "./metrics/ssim.js";
+export type { SsimResult } from "./metrics/ssim.js";
+
+// net
+export { BandwidthTrace } from "./net/bandwidth-trace.js";
+export type { BandwidthStep } from "./net/bandwidth-trace.js";
+export { EmulatedLink } from "./net/emulated-link.js";
+export type { EmulatedLinkOptions, EmulatedLinkStats } from "./net/emulated-link.js";
+export { EmulatedEndpoint, EmulatedNetwork } from "./net/emulated-network.js";
+export type { EmulatedNetworkOptions, EmulatedEndpointStats } from "./net/emulated-network.js";
+export { GilbertElliott } from "./net/gilbert-elliott.js";
+export type { GilbertElliottParams } from "./net/gilbert-elliott.js";
+export { LossTrace } from "./net/loss-trace.js";
+export type { LossTraceUnit, LossTraceAfter, LossTraceModel } from "./net/loss-trace.js";
+export type { Transport } from "./net/transport.js";
+export { UdpTransport } from "./net/udp-transport.js";
+export type { UdpAddress, UdpTransportOptions, UdpTransportStats } from "./net/udp-transport.js";
+
+// pipeline
+export { BoundedQueue } from "./pipeline/bounded-queue.js";
+export type { OverflowPolicy, BoundedQueueOptions } from "./pipeline/bounded-queue.js";
+export { VirtualClock, RealClock } from "./pipeline/clock.js";
+export type { Clock, TimerHandle } from "./pipeline/clock.js";
+export { Pipeline, pipeline } from "./pipeline/pipeline.js";
+export { StageCore, sinkTo, mapStage } from "./pipeline/stage.js";
+export type { Sink, StageStats, Stage } from "./pipeline/stage.js";
+export { toTransformStream, toReadableStream, toNodeTransform } from "./pipeline/stream-adapters.js";
+
+// rtcp
+export { Goodbye } from "./rtcp/goodbye.js";
+export { NTP_UNIX_EPOCH_OFFSET_S, ntpFromUnixUs, ntpToUnixUs, ntpToCompact, usToCompactNtp, compactNtpToUs } from "./rtcp/ntp-time.js";
+export type { NtpTimestamp } from "./rtcp/ntp-time.js";
+export { ReceiverReport } from "./rtcp/receiver-report.js";
+export type { ReceiverReportInit } from "./rtcp/receiver-report.js";
+export { ReceiverStatistics } from "./rtcp/receiver-statistics.js";
+export type { ReceiverStatisticsOptions, ReceivedRtpPacket } from "./rtcp/receiver-statistics.js";
+export { REPORT_BLOCK_BYTES, ReportBlock } from "./rtcp/report-block.js";
+export type { ReportBlockInit } from "./rtcp/report-block.js";
+export { roundTripTimeUs } from "./rtcp/round-trip-time.js";
+export { RtcpCompoundPacket } from "./rtcp/rtcp-compound-packet.js";
+export type { RtcpCompoundParseOptions } from "./rtcp/rtcp-compound-packet.js";
+export { RtcpPacketType, RTCP_HEADER_BYTES, RtcpHeader, readU32, writeU32, checkRoom } from "./rtcp/rtcp-header.js";
+export { parseRtcpPacket } from "./rtcp/rtcp-packet.js";
+export type { RtcpPacket } from "./rtcp/rtcp-packet.js";
+export { SenderReport } from "./rtcp/sender-report.js";
+export type { SenderReportInit } from "./rtcp/sender-report.js";
+export { SenderStatistics } from "./rtcp/sender-statistics.js";
+export type { SenderStatisticsOptions, SentRtpPacket } from "./rtcp/sender-statistics.js";
+export { SdesItemType, SourceDescription } from "./rtcp/source-description.js";
+export type { SdesItem, SdesChunk } from "./rtcp/source-description.js";
+export { UnknownRtcpPacket } from "./rtcp/unknown-rtcp-packet.js";
+
+// rtp
+export { emptyDepacketizedPayload, balancedChunkSizes } from "./rtp/codec-payload-format.js";
+export type { CodecPacketizer, DepacketizedPayload, CodecDepacketizer } from "./rtp/codec-payload-format.js";
+export { Depacketizer } from "./rtp/depacketizer.js";
+export type { DepacketizerOptions } from "./rtp/depacketizer.js";
+export { OpusDepacketizer } from "./rtp/opus-depacketizer.js";
+export { OpusPacketizer } from "./rtp/opus-packetizer.js";
+export { Packetizer } from "./rtp/packetizer.js";
+export type { PacketizerOptions } from "./rtp/packetizer.js";
+export { ONE_BYTE_PROFILE, TWO_BYTE_PROFILE, RtpHeaderExtensions } from "./rtp/rtp-header-extensions.js";
+export type { RtpHeaderExtensionElement, RtpHeaderExtensionForm } from "./rtp/rtp-header-extensions.js";
+export { RTP_FIXED_HEADER_BYTES, RtpPacket } from "./rtp/rtp-packet.js";
+export type { RtpPacketInit } from "./rtp/rtp-packet.js";
+export { Vp8Depacketizer } from "./rtp/vp8-depacketizer.js";
+export { Vp8Packetizer } from "./rtp/vp8-packetizer.js";
+export type { Vp8PacketizerOptions } from "./rtp/vp8-packetizer.js";
+export { Vp8PayloadDescriptor } from "./rtp/vp8-payload-descriptor.js";
+export type { Vp8PayloadDescriptorInit } from "./rtp/vp8-payload-descriptor.js";
+export { Vp9Depacketizer } from "./rtp/vp9-depacketizer.js";
+export { Vp9Packetizer } from "./rtp/vp9-packetizer.js";
+export type { Vp9Mode, Vp9PacketizerOptions } from "./rtp/vp9-packetizer.js";
+export { Vp9PayloadDescriptor, vp9KeyframeSize } from "./rtp/vp9-payload-descriptor.js";
+export type { Vp9ScalabilityStructure, Vp9PayloadDescriptorInit } from "./rtp/vp9-payload-descriptor.js";
+export { WrapAroundUnwrapper, SequenceUnwrapper, TimestampUnwrapper, seqDiff, seqNewer, timestampDiff, timestampNewer } from "./rtp/wrap-around-unwrapper.js";
+
+// sdp
+export { formatSdp } from "./sdp/format-sdp.js";
+export { SDP_MAX_CHARS, parseSdp } from "./sdp/parse-sdp.js";
+export type { ParseSdpOptions } from "./sdp/parse-sdp.js";
+export { rtpClockRate, sessionDescriptionFromStreams, rtpStreamsFromSessionDescription } from "./sdp/rtp-stream-description.js";
+export type { RtpStreamSrtp, RtpStreamDescription, SessionDescriptionFromStreamsOptions } from "./sdp/rtp-stream-description.js";
+export type { SdpOrigin, SdpConnection, SdpRtpMap, SdpSsrcAttribute, SdpCrypto, SdpAttribute, SdpDirection, SdpMediaDescription, SessionDescription } from "./sdp/session-description.js";
+
+// session
+export { AudioReceiveStream } from "./session/audio-receive-stream.js";
+export type { AudioReceiveStreamOptions } from "./session/audio-receive-stream.js";
+export { AudioSendStream } from "./session/audio-send-stream.js";
+export { resolveCallOptions } from "./session/call-options.js";
+export type { CallOptions, CallProgress, ResolvedCallOptions } from "./session/call-options.js";
+export { CaptureRegistry } from "./session/capture-registry.js";
+export type { CaptureRecord } from "./session/capture-registry.js";
+export { DirectionMetrics } from "./session/direction-metrics.js";
+export type { SecondBucket, SeriesPoint } from "./session/direction-metrics.js";
+export { Peer } from "./session/peer.js";
+export type { SrtpKeys, SendResult, PeerOptions } from "./session/peer.js";
+export { RtcpReporter } from "./session/rtcp-reporter.js";
+export type { RemoteReception } from "./session/rtcp-reporter.js";
+export { RtpReceiver } from "./session/rtp-receiver.js";
+export type { RtpReceiverOptions, RtpReceiverStats } from "./session/rtp-receiver.js";
+export { isRtcp } from "./session/rtp-rtcp-demux.js";
+export { RtpSender } from "./session/rtp-sender.js";
+export type { DatagramSink, RtpSenderOptions, RtpSenderStats } from "./session/rtp-sender.js";
+export { PAYLOAD_TYPES } from "./session/stream-config.js";
+export type { SendConfig } from "./session/stream-config.js";
+export { VideoReceiveStream } from "./session/video-receive-stream.js";
+export type { VideoReceiveStreamOptions } from "./session/video-receive-stream.js";
+export { VideoSendStream } from "./session/video-send-stream.js";
+
+// srtp
+export { AesCmKeystream } from "./srtp/aes-cm-keystream.js";
+export { AesGcmAead } from "./srtp/aes-gcm-aead.js";
+export { ByteSlab } from "./srtp/byte-slab.js";
+export { guessRolloverCounter } from "./srtp/guess-rollover-counter.js";
+export { HmacSha1 } from "./srtp/hmac-sha1.js";
+export { isRtcpPacket } from "./srtp/is-rtcp-packet.js";
+export { SrtpKdfLabel, srtpKdf, deriveSrtpSessionKeys } from "./srtp/key-derivation.js";
+export type { SrtpSessionKeySet, SrtpSessionKeys } from "./srtp/key-derivation.js";
+export { ReplayVerdict, ReplayWindow } from "./srtp/replay-window.js";
+export { parseSdesInlineKey, formatSdesInlineKey } from "./srtp/sdes-inline-key.js";
+export type { SdesInlineKey } from "./srtp/sdes-inline-key.js";
+export { SrtpProtectStage } from "./srtp/srtp-protect-stage.js";
+export type { SrtpPacketKind, SrtpStageOptions } from "./srtp/srtp-protect-stage.js";
+export { SrtpSession } from "./srtp/srtp-session.js";
+export type { SrtpSessionOptions, SrtpStats } from "./srtp/srtp-session.js";
+export { SRTP_SUITES, SRTP_SUITE_NAMES } from "./srtp/srtp-suite.js";
+export type { SrtpSuiteName, SrtpSuiteParams } from "./srtp/srtp-suite.js";
+export { SrtpUnprotectStage } from "./srtp/srtp-unprotect-stage.js";
+
+// util
+export { SeededRandom } from "./util/seeded-random.js";
+
+// wasm
+export { WasmKernels } from "./wasm/kernels.js";
+export type { KernelsBuild } from "./wasm/kernels.js";
+export { sumSquaredErrorTs, downscaleBox2xTs, downscaleBilinearTs } from "./wasm/reference-kernels.js";
