@@ -177,7 +177,6 @@ export { RtcpReporter } from "./session/rtcp-reporter.js";
 export type { RemoteReception } from "./session/rtcp-reporter.js";
 export { RtpReceiver } from "./session/rtp-receiver.js";
 export type { RtpReceiverOptions, RtpReceiverStats } from "./session/rtp-receiver.js";
-export { isRtcp } from "./session/rtp-rtcp-demux.js";
 export { RtpSender } from "./session/rtp-sender.js";
 export type { DatagramSink, RtpSenderOptions, RtpSenderStats } from "./session/rtp-sender.js";
 export { PAYLOAD_TYPES } from "./session/stream-config.js";

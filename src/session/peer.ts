@@ -13,7 +13,7 @@ import type { PlayoutSlot } from "../jitter/audio-playout-buffer.js";
 import { AudioReceiveStream } from "./audio-receive-stream.js";
 import { AudioSendStream } from "./audio-send-stream.js";
 import { RtcpReporter } from "./rtcp-reporter.js";
-import { isRtcp } from "./rtp-rtcp-demux.js";
+import { isRtcpPacket } from "../srtp/is-rtcp-packet.js";
 import { PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
 import { VideoReceiveStream } from "./video-receive-stream.js";
 import { VideoSendStream } from "./video-send-stream.js";
@@ -198,7 +198,7 @@ export class Peer {
     if (this.closed) return;
     this.counters.datagramsIn++;
     try {
-      if (isRtcp(data)) {
+      if (isRtcpPacket(data)) {
         const plain = this.srtpRx.unprotectRtcp(data);
         this.counters.rtcpIn++;
         this.rtcp.onRtcp(RtcpCompoundPacket.parse(plain), nowUs);

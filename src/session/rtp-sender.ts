@@ -42,6 +42,13 @@ export interface RtpSenderOptions {
   timestampOffset?: number;
   /** Seconds between RTCP reports, 0.1..60. Default 1 (short interop clips want early SRs). */
   rtcpIntervalS?: number;
+  /**
+   * VP9 payload descriptor (RFC 9628 4.2): "flexible" (F=1, P_DIFF references) or "simple"
+   * (non-flexible mode without layer indices: I, P, B, E, V only, as GStreamer's rtpvp9pay
+   * sends it). ffmpeg 5.1 implements draft-02 of the format and cannot skip the P_DIFF octets
+   * of flexible mode, so "simple" is the default.
+   */
+  vp9Mode?: "flexible" | "simple";
 }
 
 /** Counters of an RtpSender. */
@@ -71,6 +78,7 @@ export class RtpSender {
   private readonly timestampOffset: number;
   private readonly rtcpIntervalUs: number;
   private readonly buf = new Uint8Array(65_536);
+  private readonly vp9Simple: boolean;
   private nextRtcpUs = NaN;
   private ended = false;
   private readonly counters: RtpSenderStats = { framesSent: 0, packetsSent: 0, payloadBytesSent: 0, bytesSent: 0, rtcpPacketsSent: 0, byeSent: 0 };
@@ -94,6 +102,10 @@ export class RtpSender {
       srtpOverheadBytes: this.srtp ? this.srtp.rtpOverheadBytes : 0,
       initialSequenceNumber: options.initialSequenceNumber ?? 0,
     });
+    this.vp9Simple = options.codec === "vp9" && (options.vp9Mode ?? "simple") === "simple";
+    if (options.vp9Mode !== undefined && options.vp9Mode !== "flexible" && options.vp9Mode !== "simple") {
+      throw new InvalidOptionError(`Cannot use vp9Mode=${JSON.stringify(options.vp9Mode)}: allowed is flexible or simple`);
+    }
     this.clockRateHz = rtpClockRate(options.codec);
     this.statistics = new SenderStatistics({ ssrc: this.ssrc, clockRateHz: this.clockRateHz });
     this.rtpSink = options.rtp;
@@ -141,6 +153,7 @@ export class RtpSender {
   }
 
   private sendPacket(p: RtpPacket, nowUs: number): void {
+    if (this.vp9Simple) p.payload = flexibleToSimpleVp9(p.payload);
     const n = p.serializeInto(this.buf, 0);
     let out: Uint8Array = this.buf.subarray(0, n);
     if (this.srtp) out = this.srtp.protectRtp(out);
@@ -159,4 +172,33 @@ export class RtpSender {
     this.counters.rtcpPacketsSent++;
     this.counters.bytesSent += bytes.length;
   }
+}
+
+/**
+ * Rewrites a flexible-mode VP9 payload descriptor (RFC 9628 4.2: F=1, no layer indices) as a
+ * non-flexible one without layer indices: clears F and drops the P_DIFF octets. Valid because
+ * the packetizer's only reference is the previous picture, which is what non-flexible mode
+ * without a picture group implies. Other payloads are returned unchanged.
+ */
+export function flexibleToSimpleVp9(payload: Uint8Array): Uint8Array {
+  const b0 = payload[0];
+  if (b0 === undefined || (b0 & 0x10) === 0 || (b0 & 0x20) !== 0) return payload;
+  let o = 1;
+  if (b0 & 0x80) o += (payload[1] ?? 0) & 0x80 ? 2 : 1;
+  if ((b0 & 0x40) === 0) {
+    const out = payload.slice();
+    out[0] = b0 & ~0x10;
+    return out;
+  }
+  let end = o;
+  for (let i = 0; i < 3 && end < payload.length; i++) {
+    const more = (payload[end]! & 1) !== 0;
+    end++;
+    if (!more) break;
+  }
+  const out = new Uint8Array(payload.length - (end - o));
+  out.set(payload.subarray(0, o), 0);
+  out[0] = b0 & ~0x10;
+  out.set(payload.subarray(end), o);
+  return out;
 }
