@@ -54,6 +54,7 @@ interface SendFlags {
   cname?: string;
   bind?: string;
   mtu: string;
+  vp9Mode: string;
   json?: boolean;
 }
 
@@ -127,6 +128,7 @@ export async function runSend(flags: SendFlags): Promise<SendSummary> {
   if (video !== "none" && audio !== "none" && videoSsrc === audioSsrc) throw new InvalidOptionError("Cannot use the same SSRC for video and audio");
   const cname = flags.cname ?? `rtcpipe@${hostname()}`;
   const mtu = parseNumber("--mtu", flags.mtu, 200, 9000, true);
+  const vp9Mode = parseChoice("--vp9-mode", flags.vp9Mode, ["simple", "flexible"] as const);
   const bitrate = parseBitrate("--bitrate", flags.bitrate, 10_000, 50e6);
   const audioBitrate = parseBitrate("--audio-bitrate", flags.audioBitrate, 6_000, 510_000);
   if (flags.duration !== undefined && flags.frames !== undefined) throw new InvalidOptionError("Cannot use both --duration and --frames: give one");
@@ -210,7 +212,7 @@ export async function runSend(flags: SendFlags): Promise<SendSummary> {
       const rtp = await UdpTransport.open({ bindAddress, remote: { address: toAddress, port: to.port }, clock });
       const rtcp = await UdpTransport.open({ bindAddress, remote: { address: toAddress, port: to.port + 1 }, clock });
       closers.push(() => rtp.close(), () => rtcp.close());
-      const sender = new RtpSender({ codec: video as "vp8" | "vp9", payloadType, ssrc: videoSsrc, cname, rtp, rtcp, mtuBytes: mtu, initialSequenceNumber: randomU32() & 0xffff, timestampOffset: randomU32(), ...(srtp ? { srtp } : {}) });
+      const sender = new RtpSender({ codec: video as "vp8" | "vp9", payloadType, ssrc: videoSsrc, cname, rtp, rtcp, mtuBytes: mtu, vp9Mode, initialSequenceNumber: randomU32() & 0xffff, timestampOffset: randomU32(), ...(srtp ? { srtp } : {}) });
       vSender = sender;
       enc.pipe({ push: (f: EncodedFrame, nowUs: number) => sender.sendFrame(f, nowUs) });
     }
@@ -323,6 +325,7 @@ export function sendCommand(setCode: (code: number) => void): Command {
     .option("--cname <text>", "RTCP CNAME (default rtcpipe@HOSTNAME)")
     .option("--bind <address>", "local address to send from (default 127.0.0.1 for loopback peers, else 0.0.0.0)")
     .option("--mtu <bytes>", "largest RTP packet", "1200")
+    .addOption(new Option("--vp9-mode <mode>", "VP9 descriptor: simple (non-flexible, no layer indices; ffmpeg 5.1 reads only this) or flexible (P_DIFF)").choices(["simple", "flexible"]).default("simple"))
     .option("--json", "print the summary as JSON")
     .action(async (flags: SendFlags) => {
       try {

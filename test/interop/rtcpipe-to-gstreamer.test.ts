@@ -51,6 +51,8 @@ describe.skipIf(!run)("rtcpipe send → GStreamer receive", () => {
       if (video) args.push("--video", s.codec, "--pt", String(pt), "--size", "320x240", "--fps", "30", "--bitrate", "800k", "--frames", String(FRAMES));
       else args.push("--video", "none", "--audio", "opus", "--audio-ssrc", String(ssrc), "--audio-pt", String(pt), "--duration", String(AUDIO_S));
       if (suite) args.push("--srtp", s.srtp, "--key", Buffer.from(key!).toString("base64"));
+      // VP9 over plain RTP exercises the flexible-mode descriptor (P_DIFF); the SRTP cases the default (simple).
+      if (s.codec === "vp9" && s.srtp === "none") args.push("--vp9-mode", "flexible");
       const sender = await startRtcpipe(args, 30).done;
       expect(sender.code, sender.stderr).toBe(0);
       const summary = JSON.parse(sender.stdout) as { video?: { framesEncoded: number }; audio?: { framesEncoded: number } };
