@@ -8,6 +8,10 @@
  * received SRTCP a replay window over the SRTCP index; for sent streams the ROC and next SRTCP
  * index. Receive-side state changes only after a packet authenticated.
  *
+ * The send side does not refuse a repeated sequence number (an RTX-less retransmission protects
+ * to the same bytes, which leaks nothing new), and the 31-bit SRTCP index wraps after 2^31
+ * packets: rekey long before either matters (RFC 3711 Section 9.2).
+ *
  * Hot path: no cipher, HMAC or hash object is created per AES-CM packet (see AesCmKeystream and
  * HmacSha1); the `...Into` methods write into a caller buffer (which may be the input itself, for
  * in-place work) and allocate nothing but Node's keystream Buffer.
