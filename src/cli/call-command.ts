@@ -32,6 +32,7 @@ interface CallFlags {
   input?: string;
   audioInput?: string;
   realtime?: boolean;
+  transport: string;
   srtp: string;
   out?: string;
   json?: boolean;
@@ -58,6 +59,7 @@ export function callOptionsFromFlags(f: CallFlags): CallOptions {
     duplicatePct: parseNumber("--duplicate", f.duplicate, 0, 100),
     seed: parseNumber("--seed", f.seed, 0, 0xffffffff, true),
     realtime: f.realtime ?? false,
+    transport: parseChoice("--transport", f.transport, ["emulated", "udp"] as const),
     srtpSuite: parseChoice("--srtp", f.srtp, ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"] as const),
   };
   if (f.burst !== undefined) o.burstMeanLength = parseNumber("--burst", f.burst, 1, 1000);
@@ -120,6 +122,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .option("--input <file.y4m>", "video input (looped) instead of the test pattern")
     .option("--audio-input <file.wav>", "48 kHz WAV input (looped) instead of the speech-like signal")
     .option("--realtime", "run on the wall clock (reports CPU % and memory of a live call)")
+    .addOption(new Option("--transport <kind>", "emulated network, or real UDP sockets on 127.0.0.1 (implies --realtime)").choices(["emulated", "udp"]).default("emulated"))
     .addOption(new Option("--srtp <suite>", "SRTP protection suite").choices(["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"]).default("AEAD_AES_128_GCM"))
     .option("--out <dir>", "write report.json and report.html here")
     .option("--json", "print report.json to stdout instead of the summary")

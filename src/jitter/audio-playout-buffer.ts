@@ -57,7 +57,7 @@ export class AudioPlayoutBuffer<P extends AudioPacketLike = AudioPacketLike> ext
   private nextPlayUs = NaN; // when that slot plays
   private lastPlayedSeq = NaN;
   private stretchRun = 0;
-  private minSlackUs = Infinity;
+  private readonly slack = new Float64Array(WINDOW_PACKETS);
   private slackSamples = 0;
   private counters = { packetsIn: 0, late: 0, duplicates: 0, overflows: 0, slots: 0, normal: 0, loss: 0, underrun: 0, dtx: 0, accelerated: 0 };
 
@@ -78,12 +78,15 @@ export class AudioPlayoutBuffer<P extends AudioPacketLike = AudioPacketLike> ext
 
   push(packet: P, nowUs: number): void {
     this.counters.packetsIn++;
-    const ts = this.tsUnwrapper.unwrap(packet.timestamp);
+    const rawTs = this.tsUnwrapper.unwrap(packet.timestamp);
     const seq = this.seqUnwrapper.unwrap(packet.sequenceNumber);
     if (Number.isNaN(this.nextTs)) {
-      this.nextTs = ts;
+      this.nextTs = rawTs;
       this.nextPlayUs = nowUs + this.startDelayUs;
     }
+    // Snap to the 20 ms slot grid: a sender whose timestamps wander by a few samples still
+    // lands each packet in its own slot.
+    const ts = this.nextTs + Math.round((rawTs - this.nextTs) / AUDIO_FRAME_SAMPLES) * AUDIO_FRAME_SAMPLES;
     if (ts < this.nextTs) {
       this.counters.late++;
       return;
@@ -97,14 +100,17 @@ export class AudioPlayoutBuffer<P extends AudioPacketLike = AudioPacketLike> ext
       return;
     }
     this.held.set(ts, { packet, seq });
-    // Slack: how long before its slot this packet arrived.
+    // Slack: how long before its slot this packet arrived. Every 10 packets, if each of the
+    // last 50 (1 s) had a slot of slack to spare, one slot of delay goes (at most 100 ms/s).
     const playUs = this.nextPlayUs + ((ts - this.nextTs) / AUDIO_FRAME_SAMPLES) * SLOT_US;
-    this.minSlackUs = Math.min(this.minSlackUs, playUs - nowUs);
-    if (++this.slackSamples >= WINDOW_PACKETS) {
-      // Every packet of the last second had slack to spare: remove one slot of delay.
-      if (this.minSlackUs > this.marginUs + SLOT_US) this.accelerate();
-      this.minSlackUs = Infinity;
-      this.slackSamples = 0;
+    this.slack[this.slackSamples++ % WINDOW_PACKETS] = playUs - nowUs;
+    if (this.slackSamples >= WINDOW_PACKETS && this.slackSamples % 10 === 0) {
+      let min = Infinity;
+      for (const v of this.slack) min = Math.min(min, v);
+      if (min > this.marginUs + SLOT_US) {
+        this.accelerate();
+        for (let i = 0; i < WINDOW_PACKETS; i++) this.slack[i]! -= SLOT_US;
+      }
     }
   }
 

@@ -120,6 +120,14 @@ export class UdpTransport implements Transport {
     return this.remoteAddr ? { ...this.remoteAddr } : undefined;
   }
 
+  /** Sets (or changes) the peer, e.g. once both ends of a loopback pair have bound. */
+  connectTo(remote: UdpAddress): void {
+    if (isIP(remote.address) === 0) {
+      throw new InvalidOptionError(`Cannot use remote.address=${JSON.stringify(remote.address)}: allowed is an IPv4 or IPv6 address`);
+    }
+    this.remoteAddr = { address: remote.address, port: checkInt("remote.port", remote.port, 1, 65535) };
+  }
+
   /**
    * Sends one datagram to the peer. The bytes are copied first, so the caller may reuse its
    * buffer at once. Never throws: failures are counted.

@@ -35,6 +35,11 @@ export interface CallOptions {
   /** Run on the wall clock instead of the virtual clock. */
   realtime?: boolean;
   /**
+   * "emulated" (default): the network emulator. "udp": real UDP sockets on 127.0.0.1 (implies
+   * realtime; network impairment options are not allowed, loopback has none to add).
+   */
+  transport?: "emulated" | "udp";
+  /**
    * On the virtual clock, let measured encode/decode time pass before a frame is sent/rendered
    * (default true: latency then includes codec time). false makes runs exactly repeatable.
    */
@@ -84,7 +89,8 @@ export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
     seed: checkInt("seed", o.seed ?? 1, 0, 0xffffffff),
     inputPath: o.inputPath,
     audioInputPath: o.audioInputPath,
-    realtime: o.realtime ?? false,
+    realtime: (o.realtime ?? false) || o.transport === "udp",
+    transport: checkOneOf("transport", o.transport ?? "emulated", ["emulated", "udp"]),
     modelProcessingTime: o.modelProcessingTime ?? true,
     srtpSuite: checkOneOf("srtpSuite", o.srtpSuite ?? "AEAD_AES_128_GCM", SRTP_SUITE_NAMES),
     mtuBytes: checkInt("mtuBytes", o.mtuBytes ?? 1200, 256, 9000),
@@ -93,6 +99,9 @@ export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
   };
   if (r.width % 2 || r.height % 2) throw new InvalidOptionError(`Cannot use size ${r.width}x${r.height}: width and height must be even`);
   if (r.video === "none" && r.audio === "none") throw new InvalidOptionError("Cannot make a call with video=none and audio=none: allowed is at least one media kind");
+  if (r.transport === "udp" && (r.lossPct || r.delayMs || r.jitterMs || r.rateBps || r.reorderPct || r.duplicatePct || r.lossTracePath || r.rateTracePath)) {
+    throw new InvalidOptionError("Cannot impair a real UDP path: network options (--loss, --delay, --jitter, --rate, traces) are allowed only with the emulated transport");
+  }
   if (r.rateTracePath && r.rateBps > 0) throw new InvalidOptionError("Cannot use both a rate and a rate trace: allowed is one of them");
   if (r.burstMeanLength !== undefined && r.lossTracePath) throw new InvalidOptionError("Cannot use both burst loss and a loss trace: allowed is one of them");
   return r;

@@ -19,6 +19,8 @@ import { CaptureRegistry } from "./capture-registry.js";
 import { resolveCallOptions, type CallOptions, type ResolvedCallOptions } from "./call-options.js";
 import { DirectionMetrics } from "./direction-metrics.js";
 import { Peer, type SrtpKeys } from "./peer.js";
+import { UdpLoopbackPair } from "./udp-loopback-pair.js";
+import { warmUpCodecs } from "./warm-up-codecs.js";
 import type { SendConfig } from "./stream-config.js";
 
 const VERSION = "0.1.0";
@@ -88,10 +90,12 @@ function mergePercentiles(a: Percentiles, b: Percentiles): Percentiles {
 export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   const o = resolveCallOptions(options);
   const clock: Clock = o.realtime ? new RealClock() : new VirtualClock();
-  const startUs = clock.nowUs();
-  const epochUs = Date.now() * 1000 - startUs;
+  // The epoch maps the call clock to wall time (NTP in SRs); the call starts once both peers
+  // are ready (loading the codecs takes a moment that must not count as media delay).
+  const epochUs = Date.now() * 1000 - clock.nowUs();
   const wallClockUs = (t: number): number => epochUs + t;
-  const net = new EmulatedNetwork({ clock, aToB: linkOptions(o, o.seed), bToA: linkOptions(o, o.seed + 1) });
+  const emulated = o.transport === "emulated" ? new EmulatedNetwork({ clock, aToB: linkOptions(o, o.seed), bToA: linkOptions(o, o.seed + 1) }) : undefined;
+  const net: EmulatedNetwork | UdpLoopbackPair = emulated ?? (await UdpLoopbackPair.open(clock));
   const rng = new SeededRandom(o.seed);
 
   const sendConfig = (): SendConfig => ({
@@ -135,8 +139,9 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
     });
     const video = o.video === "none" ? undefined : o.inputPath ? new Y4mReader(o.inputPath, { loop: true }) : new TestPatternSource({ width: o.width, height: o.height, fps: o.fps, seed: o.seed + index });
     const audio = o.audio === "none" ? undefined : o.audioInputPath ? new WavReader(o.audioInputPath, { loop: true }) : new SpeechLikeSource({ seed: o.seed + index * 7919 });
-    return { peer, video, audio, sentVideo: new CaptureRegistry(64), sentAudio: new CaptureRegistry(512), metrics: new DirectionMetrics(startUs, startUs + o.durationS * 1e6), framesCaptured: 0, audioFramesCaptured: 0 };
+    return { peer, video, audio, sentVideo: new CaptureRegistry(64), sentAudio: new CaptureRegistry(512), metrics: new DirectionMetrics(0), framesCaptured: 0, audioFramesCaptured: 0 };
   };
+  if (o.realtime) await warmUpCodecs(o.video === "none" ? undefined : { codec: o.video, width: o.width, height: o.height }, o.audio !== "none");
   sides.push(await makeSide("A", 0), await makeSide("B", 1));
 
   // Wire each side's receive callbacks into its metrics; the other side's registry gives the source.
@@ -154,8 +159,10 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
     };
   });
 
-  o.onNetwork?.(net, clock);
+  if (emulated) o.onNetwork?.(emulated, clock);
+  const startUs = clock.nowUs();
   const endUs = startUs + o.durationS * 1e6;
+  for (const side of sides) side.metrics = new DirectionMetrics(startUs, endUs);
   const frameIntervalUs = 1e6 / o.fps;
   for (const side of sides) {
     if (side.video) {
@@ -164,7 +171,8 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
         if (nowUs >= endUs) return;
         const frame = side.video!.next();
         if (frame) {
-          frame.captureTimeUs = nowUs;
+          // The camera's timestamp is the nominal capture instant; a late timer is processing delay.
+          frame.captureTimeUs = startUs + Math.round(n * frameIntervalUs);
           frame.frameIndex = side.framesCaptured++;
           const rtpTs = side.peer.sendVideo(frame, nowUs).rtpTimestamp;
           if (rtpTs !== undefined) side.sentVideo.record(rtpTs, { captureTimeUs: nowUs, frameIndex: frame.frameIndex, frame });
@@ -180,7 +188,8 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
         if (nowUs >= endUs) return;
         const frame = side.audio!.next();
         if (frame) {
-          frame.captureTimeUs = nowUs;
+          // Audio runs on the sample clock: frame n starts at exactly n x 20 ms.
+          frame.captureTimeUs = startUs + n * 20_000;
           frame.frameIndex = side.audioFramesCaptured++;
           const rtpTs = side.peer.sendAudio(frame, nowUs).rtpTimestamp;
           if (rtpTs !== undefined) side.sentAudio.record(rtpTs, { captureTimeUs: nowUs, frameIndex: frame.frameIndex });

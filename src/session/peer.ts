@@ -172,7 +172,8 @@ export class Peer {
   private transmit(packets: RtpPacket[], nowUs: number, encodeUs: number): void {
     if (packets.length === 0) return;
     packets = packets.slice(); // the send stream reuses its array for the next frame
-    const wire = packets.map((p) => this.srtpTx.protectRtp(p.serialize()));
+    // protectRtp returns a view into a reused slab: copy, since sending may come later.
+    const wire = packets.map((p) => this.srtpTx.protectRtp(p.serialize()).slice());
     const send = (atUs: number): void => {
       if (this.closed) return;
       for (let i = 0; i < wire.length; i++) {

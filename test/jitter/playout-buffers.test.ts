@@ -94,3 +94,18 @@ describe("AudioPlayoutBuffer", () => {
     expect(buf.bufferedUs).toBeLessThan(200_000);
   });
 });
+
+describe("AudioPlayoutBuffer with a sender whose timestamps wander", () => {
+  it("snaps packets to the 20 ms slot grid", () => {
+    const buf = new AudioPlayoutBuffer({ startDelayMs: 20 });
+    const kinds: string[] = [];
+    buf.pipe({ push: (s) => kinds.push(s.kind) });
+    for (let i = 0; i < 10; i++) {
+      const jitterSamples = (i % 3) * 7 - 7; // -7, 0, +7 samples around the grid
+      buf.push({ sequenceNumber: i, timestamp: 1000 + i * 960 + (i === 0 ? 0 : jitterSamples), payload: new Uint8Array(20) }, i * 20_000);
+      buf.tick(i * 20_000);
+    }
+    buf.tick(10 * 20_000 + 20_000);
+    expect(kinds.slice(0, 10).every((k) => k === "normal")).toBe(true);
+  });
+});
