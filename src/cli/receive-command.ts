@@ -163,6 +163,7 @@ export async function runReceive(flags: ReceiveFlags, signal?: AbortSignal): Pro
     }
     const startUs = clock.nowUs();
     let stoppedBy: ReceiveSummary["stoppedBy"] = "timeout";
+    let byeAtUs = NaN;
     const frameCounter = (): number => {
       const video = entries.find((e) => e.desc.codec !== "opus");
       return (video ?? entries[0]!).receiver.framesDecoded;
@@ -183,8 +184,13 @@ export async function runReceive(flags: ReceiveFlags, signal?: AbortSignal): Pro
         break;
       }
       if (entries.every((e) => e.receiver.byeReceived)) {
-        stoppedBy = "bye";
-        break;
+        // RTCP travels on its own socket, so the BYE can overtake the last RTP packets (an
+        // encoder flushing its lag at the end): drain until RTP is quiet for 100 ms (≤ 0.5 s).
+        if (Number.isNaN(byeAtUs)) byeAtUs = now;
+        if (now - byeAtUs >= 500_000 || Number.isNaN(lastPacketUs) || now - lastPacketUs >= 100_000) {
+          stoppedBy = "bye";
+          break;
+        }
       }
       if (signal?.aborted) {
         stoppedBy = "signal";

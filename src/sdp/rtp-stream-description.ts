@@ -123,8 +123,12 @@ export function rtpStreamsFromSessionDescription(desc: SessionDescription, name 
   };
   desc.media.forEach((m, k) => {
     if (m.port === 0) return; // rejected/disabled stream (RFC 8866 5.14)
-    const secure = /^RTP\/SAVPF?$/.test(m.protocol);
-    if (!secure && !/^RTP\/AVPF?$/.test(m.protocol)) fail(k, m, `protocol ${m.protocol} is not RTP/AVP or RTP/SAVP`);
+    const savp = /^RTP\/SAVPF?$/.test(m.protocol);
+    if (!savp && !/^RTP\/AVPF?$/.test(m.protocol)) fail(k, m, `protocol ${m.protocol} is not RTP/AVP or RTP/SAVP`);
+    // ffmpeg's -sdp_file writes SRTP streams as RTP/AVP with an a=crypto line (and its SDP
+    // demuxer reads them so): a usable a=crypto makes the stream SRTP whatever the protocol says.
+    const names = Object.keys(SRTP_SUITES);
+    const secure = savp || m.crypto.some((x) => names.includes(x.suite));
     let pick: { pt: number; codec: CodecName } | undefined;
     for (const f of m.formats) {
       const pt = Number(f);
@@ -146,7 +150,6 @@ export function rtpStreamsFromSessionDescription(desc: SessionDescription, name 
       if (cname?.value !== undefined) s.cname = cname.value;
     }
     if (secure) {
-      const names = Object.keys(SRTP_SUITES);
       const c = m.crypto.find((x) => names.includes(x.suite));
       if (!c) fail(k, m, `RTP/SAVP needs an a=crypto line with one of ${names.join(", ")}${m.crypto.length ? ` (got ${m.crypto.map((x) => x.suite).join(", ")})` : ""}`);
       const keyParams = c.keyParams.split(";")[0]!;
