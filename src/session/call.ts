@@ -167,15 +167,16 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   for (const side of sides) {
     if (side.video) {
       let n = 0;
-      const capture = (nowUs: number): void => {
-        if (nowUs >= endUs) return;
+      const capture = (): void => {
+        // Stop on the nominal clock: a late timer still captures the frame it was due for.
+        if (startUs + Math.round(n * frameIntervalUs) >= endUs) return;
         const frame = side.video!.next();
         if (frame) {
           // The camera's timestamp is the nominal capture instant; a late timer is processing delay.
           frame.captureTimeUs = startUs + Math.round(n * frameIntervalUs);
           frame.frameIndex = side.framesCaptured++;
-          const rtpTs = side.peer.sendVideo(frame, nowUs).rtpTimestamp;
-          if (rtpTs !== undefined) side.sentVideo.record(rtpTs, { captureTimeUs: nowUs, frameIndex: frame.frameIndex, frame });
+          const rtpTs = side.peer.sendVideo(frame, clock.nowUs()).rtpTimestamp;
+          if (rtpTs !== undefined) side.sentVideo.record(rtpTs, { captureTimeUs: frame.captureTimeUs, frameIndex: frame.frameIndex, frame });
         }
         n++;
         clock.at(startUs + Math.round(n * frameIntervalUs), capture);
@@ -184,15 +185,15 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
     }
     if (side.audio) {
       let n = 0;
-      const capture = (nowUs: number): void => {
-        if (nowUs >= endUs) return;
+      const capture = (): void => {
+        if (startUs + n * 20_000 >= endUs) return;
         const frame = side.audio!.next();
         if (frame) {
           // Audio runs on the sample clock: frame n starts at exactly n x 20 ms.
           frame.captureTimeUs = startUs + n * 20_000;
           frame.frameIndex = side.audioFramesCaptured++;
-          const rtpTs = side.peer.sendAudio(frame, nowUs).rtpTimestamp;
-          if (rtpTs !== undefined) side.sentAudio.record(rtpTs, { captureTimeUs: nowUs, frameIndex: frame.frameIndex });
+          const rtpTs = side.peer.sendAudio(frame, clock.nowUs()).rtpTimestamp;
+          if (rtpTs !== undefined) side.sentAudio.record(rtpTs, { captureTimeUs: frame.captureTimeUs, frameIndex: frame.frameIndex });
         }
         n++;
         clock.at(startUs + n * 20_000, capture);
