@@ -78,7 +78,7 @@ const f1 = (n: number | undefined, d = 1): string => (n === undefined || !Number
 
 /** A short human summary of a report. */
 export function summaryText(r: CallReport): string {
-  const lines = [`rtcpipe call: ${r.durationS} s ${r.realtime ? "in real time" : "on the virtual clock"} (${f1(r.wallTimeS, 2)} s wall, ${f1(r.cpu.percentOfOneCore, 0)}% of one core, ${f1(r.cpu.peakRssMb, 0)} MB peak RSS)`];
+  const lines = [`rtcpipe call: ${r.durationS} s ${r.realtime ? "in real time" : "on the virtual clock"} (${f1(r.wallTimeS, 2)} s wall; CPU ${f1(r.cpu.percentOfOneCore, 0)}% of one core per second of call, ${f1(r.cpu.peakRssMb, 0)} MB peak RSS, both peers)`];
   if (r.video) {
     const v = r.video;
     lines.push(

@@ -7,12 +7,13 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { BadFileError, InvalidOptionError } from "../errors.js";
+import { BadFileError, InvalidOptionError, RtcpipeError } from "../errors.js";
 import type { AudioFrame } from "../media/audio-frame.js";
 import type { VideoFrame } from "../media/video-frame.js";
 import { WavWriter } from "../media/wav-writer.js";
 import { Y4mWriter } from "../media/y4m-writer.js";
-import { UdpTransport } from "../net/udp-transport.js";
+import { createSocket, type Socket } from "node:dgram";
+import { isIP } from "node:net";
 import { RealClock } from "../pipeline/clock.js";
 import { parseSdp } from "../sdp/parse-sdp.js";
 import { rtpStreamsFromSessionDescription, type RtpStreamDescription } from "../sdp/rtp-stream-description.js";
@@ -98,6 +99,30 @@ function describeStreams(flags: ReceiveFlags): RtpStreamDescription[] {
   return streams;
 }
 
+/**
+ * Binds a UDP port that takes datagrams from any source (as GStreamer's udpsrc and ffmpeg do;
+ * UdpTransport would lock onto the first source, letting one stray datagram hide the real
+ * sender). Streams are told apart by SSRC, forgeries by SRTP authentication.
+ */
+async function listenUdp(bindAddress: string, port: number, onMessage: (data: Uint8Array) => void): Promise<Socket> {
+  const family = isIP(bindAddress);
+  if (family === 0) throw new InvalidOptionError(`Cannot use --bind ${JSON.stringify(bindAddress)}: allowed is an IPv4 or IPv6 address`);
+  const socket = createSocket(family === 6 ? "udp6" : "udp4");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", (err) => {
+      socket.close();
+      reject(new RtcpipeError("ERR_INVALID_OPTION", `Cannot bind UDP ${bindAddress}:${port}: ${err.message}`, { cause: err }));
+    });
+    socket.bind(port, bindAddress, () => {
+      socket.removeAllListeners("error");
+      socket.on("error", () => {});
+      resolve();
+    });
+  });
+  socket.on("message", (msg: Buffer) => onMessage(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
+  return socket;
+}
+
 /** Runs `rtcpipe receive`; resolves to the summary. `signal` stops it early (SIGINT). */
 export async function runReceive(flags: ReceiveFlags, signal?: AbortSignal): Promise<ReceiveSummary> {
   const streams = describeStreams(flags);
@@ -143,21 +168,20 @@ export async function runReceive(flags: ReceiveFlags, signal?: AbortSignal): Pro
       });
       entry.receiver = receiver;
       closers.push(() => receiver.close());
-      const rtp = await UdpTransport.open({ bindAddress: bind, port: desc.port, clock });
-      closers.push(() => rtp.close());
-      rtp.onReceive = (data, nowUs) => {
+      const rtp = await listenUdp(bind, desc.port, (data) => {
+        const nowUs = clock.nowUs();
         lastPacketUs = nowUs;
         receiver.receiveRtp(data, nowUs);
         wakeUp();
-      };
+      });
+      closers.push(() => rtp.close());
       const rtcpPort = desc.rtcpPort ?? desc.port + 1;
       if (rtcpPort !== desc.port) {
-        const rtcp = await UdpTransport.open({ bindAddress: bind, port: rtcpPort, clock });
-        closers.push(() => rtcp.close());
-        rtcp.onReceive = (data, nowUs) => {
-          receiver.receiveRtcp(data, nowUs);
+        const rtcp = await listenUdp(bind, rtcpPort, (data) => {
+          receiver.receiveRtcp(data, clock.nowUs());
           wakeUp();
-        };
+        });
+        closers.push(() => rtcp.close());
       }
       entries.push(entry);
     }

@@ -74,6 +74,7 @@ export interface CallReport {
   durationS: number;
   /** Wall-clock time the run took (s); on the virtual clock this is far below durationS. */
   wallTimeS: number;
+  /** percentOfOneCore = process CPU time / call duration (both peers, both directions). */
   cpu: { percentOfOneCore: number; peakRssMb: number; userS: number; systemS: number };
   video?: VideoReport;
   audio?: AudioReport;
