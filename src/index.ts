@@ -164,7 +164,6 @@ export type { SdpOrigin, SdpConnection, SdpRtpMap, SdpSsrcAttribute, SdpCrypto, 
 // session
 export { AudioReceiveStream } from "./session/audio-receive-stream.js";
 export type { AudioReceiveStreamOptions } from "./session/audio-receive-stream.js";
-export { AudioSendStream } from "./session/audio-send-stream.js";
 export { resolveCallOptions } from "./session/call-options.js";
 export type { CallOptions, CallProgress, ResolvedCallOptions } from "./session/call-options.js";
 export { CaptureRegistry } from "./session/capture-registry.js";
@@ -183,7 +182,6 @@ export { PAYLOAD_TYPES } from "./session/stream-config.js";
 export type { SendConfig } from "./session/stream-config.js";
 export { VideoReceiveStream } from "./session/video-receive-stream.js";
 export type { VideoReceiveStreamOptions } from "./session/video-receive-stream.js";
-export { VideoSendStream } from "./session/video-send-stream.js";
 
 // srtp
 export { AesCmKeystream } from "./srtp/aes-cm-keystream.js";

@@ -11,12 +11,13 @@ import type { SrtpSuiteName } from "../srtp/srtp-suite.js";
 import { SeededRandom } from "../util/seeded-random.js";
 import type { PlayoutSlot } from "../jitter/audio-playout-buffer.js";
 import { AudioReceiveStream } from "./audio-receive-stream.js";
-import { AudioSendStream } from "./audio-send-stream.js";
 import { RtcpReporter } from "./rtcp-reporter.js";
 import { isRtcpPacket } from "../srtp/is-rtcp-packet.js";
 import { PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
 import { VideoReceiveStream } from "./video-receive-stream.js";
-import { VideoSendStream } from "./video-send-stream.js";
+import { SendStream } from "./send-stream.js";
+import type { VpxEncoder } from "../codec/vpx-encoder.js";
+import type { OpusEncoder } from "../codec/opus-encoder.js";
 
 export interface SrtpKeys {
   masterKey: Uint8Array;
@@ -76,8 +77,8 @@ export class Peer {
 
   private constructor(
     private readonly options: PeerOptions,
-    readonly videoSend: VideoSendStream | undefined,
-    readonly audioSend: AudioSendStream | undefined,
+    readonly videoSend: SendStream<VideoFrame, VpxEncoder> | undefined,
+    readonly audioSend: SendStream<AudioFrame, OpusEncoder> | undefined,
     readonly videoReceive: VideoReceiveStream | undefined,
     readonly audioReceive: AudioReceiveStream | undefined,
   ) {
@@ -100,8 +101,8 @@ export class Peer {
     const srtpOverhead = 16;
     const { send, receive } = options;
     // RFC 3550 5.1: initial sequence numbers are random.
-    const videoSend = send.video ? await VideoSendStream.create(send.video, send.mtuBytes, srtpOverhead, rng.int(0, 0xffff)) : undefined;
-    const audioSend = send.audio ? await AudioSendStream.create(send.audio, send.mtuBytes, srtpOverhead, rng.int(0, 0xffff)) : undefined;
+    const videoSend = send.video ? await SendStream.video(send.video, send.mtuBytes, srtpOverhead, rng.int(0, 0xffff)) : undefined;
+    const audioSend = send.audio ? await SendStream.audio(send.audio, send.mtuBytes, srtpOverhead, rng.int(0, 0xffff)) : undefined;
     const videoReceive = receive.video
       ? await VideoReceiveStream.create({ codec: receive.video, payloadType: PAYLOAD_TYPES[receive.video], annotate: options.annotateVideo, addDecodeTime: options.addProcessingTime ?? true })
       : undefined;

@@ -1,0 +1,60 @@
+import type { EncodedFrame } from "../codec/encoded-frame.js";
+import { OpusEncoder } from "../codec/opus-encoder.js";
+import { VpxEncoder } from "../codec/vpx-encoder.js";
+import type { AudioFrame } from "../media/audio-frame.js";
+import type { VideoFrame } from "../media/video-frame.js";
+import type { Stage } from "../pipeline/stage.js";
+import { Packetizer } from "../rtp/packetizer.js";
+import type { RtpPacket } from "../rtp/rtp-packet.js";
+import { PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
+
+/**
+ * One media kind's send path up to RTP: encoder → Packetizer. `sendFrame` returns the packets
+ * of one frame (in a reused array) and the encode time, so the owner can protect them and put
+ * them on the wire at capture time + encode time.
+ */
+export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFrame>> {
+  private readonly packets: RtpPacket[] = [];
+
+  private constructor(
+    readonly encoder: E,
+    readonly packetizer: Packetizer,
+  ) {
+    encoder.pipe(packetizer);
+    packetizer.pipe({ push: (p: RtpPacket) => void this.packets.push(p) });
+  }
+
+  static async video(config: NonNullable<SendConfig["video"]>, mtuBytes: number, srtpOverheadBytes: number, initialSequenceNumber: number): Promise<SendStream<VideoFrame, VpxEncoder>> {
+    const { codec, width, height, fps, bitrateBps, keyframeIntervalFrames, ssrc } = config;
+    const encoder = await VpxEncoder.create({ codec, width, height, fps, bitrateBps, keyframeIntervalFrames });
+    const packetizer = new Packetizer({ codec, payloadType: PAYLOAD_TYPES[codec], ssrc, mtuBytes, srtpOverheadBytes, initialSequenceNumber });
+    return new SendStream(encoder, packetizer);
+  }
+
+  static async audio(config: NonNullable<SendConfig["audio"]>, mtuBytes: number, srtpOverheadBytes: number, initialSequenceNumber: number): Promise<SendStream<AudioFrame, OpusEncoder>> {
+    const { channels, bitrateBps, dtx, inbandFec, complexity, ssrc } = config;
+    const encoder = await OpusEncoder.create({ channels, bitrateBps, dtx, inbandFec, complexity });
+    const packetizer = new Packetizer({ codec: "opus", payloadType: PAYLOAD_TYPES.opus, ssrc, mtuBytes, srtpOverheadBytes, initialSequenceNumber });
+    return new SendStream(encoder, packetizer);
+  }
+
+  /** Encodes and packetizes one frame; the returned array is reused by the next call. */
+  sendFrame(frame: F, nowUs: number): { packets: RtpPacket[]; encodeUs: number } {
+    this.packets.length = 0;
+    const t0 = performance.now();
+    this.encoder.push(frame, nowUs);
+    const encodeUs = Math.round((performance.now() - t0) * 1000);
+    return { packets: this.packets, encodeUs };
+  }
+
+  stats(): Record<string, number> {
+    const s: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this.encoder.stats())) s[`encoder.${k}`] = v;
+    for (const [k, v] of Object.entries(this.packetizer.stats())) s[`packetizer.${k}`] = v;
+    return s;
+  }
+
+  close(): void {
+    this.encoder.close();
+  }
+}
