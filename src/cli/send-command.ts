@@ -184,8 +184,11 @@ export async function runSend(flags: SendFlags): Promise<SendSummary> {
     }
 
     const streams: RtpStreamDescription[] = [];
-    if (videoSource) streams.push({ codec: video as "vp8" | "vp9", payloadType, address: toAddress, port: to.port, ssrc: videoSsrc, cname, ...(srtp ? { srtp } : {}) });
-    if (audioSource) streams.push({ codec: "opus", payloadType: audioPayloadType, address: audioTo.address, port: audioTo.port, ssrc: audioSsrc, cname, ...(srtp ? { srtp } : {}) });
+    // a=ssrc only for SSRCs the user chose: a random one would differ between an --sdp-only run
+    // and the run that sends, and a receiver filtering on it would drop everything.
+    const pinned = flags.ssrc !== undefined || flags.audioSsrc !== undefined;
+    if (videoSource) streams.push({ codec: video as "vp8" | "vp9", payloadType, address: toAddress, port: to.port, ...(pinned ? { ssrc: videoSsrc, cname } : {}), ...(srtp ? { srtp } : {}) });
+    if (audioSource) streams.push({ codec: "opus", payloadType: audioPayloadType, address: audioTo.address, port: audioTo.port, ...(pinned ? { ssrc: audioSsrc, cname } : {}), ...(srtp ? { srtp } : {}) });
     if (flags.sdp !== undefined) {
       const text = formatSdp(sessionDescriptionFromStreams(streams, { sessionId: String(Math.floor(Date.now() / 1000)) }));
       try {

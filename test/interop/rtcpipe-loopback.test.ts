@@ -82,3 +82,29 @@ describe("rtcpipe send → rtcpipe receive under attack", () => {
     });
   }
 });
+
+describe("rtcpipe send → rtcpipe receive through the SDP", () => {
+  it("VP9 + Opus over SRTP, receiver configured only by the sender's --sdp file", { timeout: 40_000 }, async () => {
+    const port = 23850;
+    const dir = tempDir("loop-sdp");
+    const sdp = join(dir, "session.sdp");
+    const key = Buffer.from(testKey(30, 9)).toString("base64");
+    const summaryFile = join(dir, "summary.json");
+    const send = ["send", "--to", `127.0.0.1:${port}`, "--video", "vp9", "--audio", "opus", "--size", "320x240", "--frames", "60", "--srtp", "AES_CM_128_HMAC_SHA1_80", "--key", key, "--sdp", sdp, "--json"];
+    const w = await startRtcpipe([...send, "--sdp-only"], 20).done;
+    expect(w.code, w.stderr).toBe(0);
+    expect(readFileSync(sdp, "utf8")).toMatch(/m=audio 23852 RTP\/SAVP 111\r\n/);
+    const rx = startRtcpipe(["receive", "--sdp", sdp, "--out-video", join(dir, "rx.y4m"), "--out-audio", join(dir, "rx.wav"), "--summary", summaryFile, "--timeout", "20"], 30);
+    await waitUdpPort(port + 2, 15_000, rx);
+    const tx = await startRtcpipe(send, 30).done;
+    expect(tx.code, tx.stderr).toBe(0);
+    const r = await rx.done;
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as ReceiveSummary;
+    console.log(`loopback sdp: video ${summary.videoFramesDecoded}/60 frames, audio ${summary.audioFramesDecoded}/100 frames, lost ${summary.lost}, stopped by ${summary.stoppedBy}`);
+    expect(summary.stoppedBy).toBe("bye");
+    expect(summary.videoFramesDecoded).toBeGreaterThanOrEqual(54);
+    expect(summary.audioFramesDecoded).toBeGreaterThanOrEqual(90);
+    expect(summary.srtpAuthFailures).toBe(0);
+  });
+});
