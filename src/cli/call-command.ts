@@ -94,7 +94,7 @@ export function summaryText(r: CallReport): string {
       `    latency p50/p95/p99 ${f1(a.latencyMs.p50)}/${f1(a.latencyMs.p95)}/${f1(a.latencyMs.p99)} ms, packets ${a.packets.sent} sent, ${a.packets.lostOnWire} lost on the wire`,
     );
   }
-  lines.push(`  RTCP: RTT ${f1(r.rtcp.rttMs)} ms, ${r.rtcp.srSent} SR sent; SRTP ${r.srtp.suite}: ${r.srtp.authFailures} auth failures, ${r.srtp.replayed} replayed`);
+  lines.push(`  RTCP: RTT ${f1(r.rtcp.rttMs)} ms, ${r.rtcp.srSent} SR, ${r.rtcp.pliSent} PLI sent; SRTP ${r.srtp.suite}: ${r.srtp.authFailures} auth failures, ${r.srtp.replayed} replayed`);
   return lines.join("\n");
 }
 

@@ -78,7 +78,7 @@ export interface CallReport {
   cpu: { percentOfOneCore: number; peakRssMb: number; userS: number; systemS: number };
   video?: VideoReport;
   audio?: AudioReport;
-  rtcp: { srSent: number; rrSent: number; rttMs: number; jitterMs: { video: number; audio: number } };
+  rtcp: { srSent: number; rrSent: number; pliSent: number; pliReceived: number; rttMs: number; jitterMs: { video: number; audio: number } };
   srtp: { suite: string; authFailures: number; replayed: number; malformed: number };
   network: Record<string, number>;
   timeline: CallTimeline;

@@ -85,7 +85,7 @@ export function renderReportHtml(report: CallReport): string {
 <style>${css}
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1000px}
 table{border-collapse:collapse;margin-bottom:24px}th,td{text-align:left;padding:3px 12px;border-bottom:1px solid #eee}
-th{font-weight:600}h2{font-size:16px;margin:24px 0 4px}pre{background:#f6f6f6;padding:8px;overflow:auto}</style>
+th{font-weight:600}code{word-break:break-all}h2{font-size:16px;margin:24px 0 4px}pre{background:#f6f6f6;padding:8px;overflow:auto}</style>
 </head><body>
 <h1>rtcpipe call report</h1>
 <p>${escapeHtml(report.startedAt)} · options: <code>${escapeHtml(JSON.stringify(report.options))}</code></p>

@@ -410,6 +410,8 @@ function buildReport(
     rtcp: {
       srSent: a.peer.rtcp.srSent + b.peer.rtcp.srSent,
       rrSent: a.peer.rtcp.rrSent + b.peer.rtcp.rrSent,
+      pliSent: a.peer.rtcp.pliSent + b.peer.rtcp.pliSent,
+      pliReceived: a.peer.rtcp.pliReceived + b.peer.rtcp.pliReceived,
       rttMs: (a.peer.rtcp.lastRttUs + b.peer.rtcp.lastRttUs) / 2 / 1000,
       jitterMs: { video: jitterMs("video"), audio: jitterMs("audio") },
     },

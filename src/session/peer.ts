@@ -72,6 +72,9 @@ export class Peer {
   private wakeTimer: TimerHandle | undefined;
   private wakeAtUs = Infinity;
   private readonly encoderFreeAtUs = new Map<number, number>();
+  private lastPliUs = -Infinity;
+  private lastKeyframeRequestUs = -Infinity;
+  private remoteVideoSsrc: number | undefined;
   private closed = false;
   private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0 };
 
@@ -94,6 +97,7 @@ export class Peer {
     if (videoReceive) videoReceive.onFrame = (f, t) => this.onVideoFrame(f, t);
     if (audioReceive) audioReceive.onFrame = (f, t, s) => this.onAudioFrame(f, t, s);
     options.transport.onReceive = (data, nowUs) => this.onDatagram(data, nowUs);
+    this.rtcp.onPictureLoss = () => this.onPictureLoss(this.options.clock.nowUs());
   }
 
   static async create(options: PeerOptions): Promise<Peer> {
@@ -209,7 +213,10 @@ export class Peer {
         const packet = RtpPacket.parse(plain);
         this.counters.rtpIn++;
         this.rtcp.onRtpReceived(packet, nowUs);
-        if (this.videoReceive && packet.payloadType === PAYLOAD_TYPES[this.options.receive.video!]) this.videoReceive.push(packet, nowUs);
+        if (this.videoReceive && packet.payloadType === PAYLOAD_TYPES[this.options.receive.video!]) {
+          this.remoteVideoSsrc = packet.ssrc;
+          this.videoReceive.push(packet, nowUs);
+        }
         else if (this.audioReceive && packet.payloadType === PAYLOAD_TYPES.opus) this.audioReceive.push(packet, nowUs);
         else this.counters.unknownPayloadType++;
       }
@@ -220,6 +227,26 @@ export class Peer {
       else this.counters.srtpDropped++;
     }
     this.wake(nowUs);
+    this.requestKeyframeIfNeeded(nowUs);
+  }
+
+  /**
+   * Sends a PLI (RFC 4585 6.3.1) while the video receiver waits for a keyframe, at most once
+   * per max(200 ms, 1.5 x RTT) so a request in flight is not repeated before it can be answered.
+   */
+  private requestKeyframeIfNeeded(nowUs: number): void {
+    if (!this.videoReceive?.needsKeyframe || this.remoteVideoSsrc === undefined) return;
+    const rttUs = Number.isFinite(this.rtcp.lastRttUs) ? this.rtcp.lastRttUs : 0;
+    if (nowUs - this.lastPliUs < Math.max(200_000, 1.5 * rttUs)) return;
+    this.lastPliUs = nowUs;
+    this.sendRtcp(nowUs, false, [this.remoteVideoSsrc]);
+  }
+
+  /** The remote asked for a keyframe; at most one per 250 ms so a PLI storm cannot flood the link. */
+  private onPictureLoss(nowUs: number): void {
+    if (!this.videoSend || nowUs - this.lastKeyframeRequestUs < 250_000) return;
+    this.lastKeyframeRequestUs = nowUs;
+    this.videoSend.encoder.requestKeyframe();
   }
 
   /** Runs the receive streams' time-driven work and sleeps until the next thing is due. */
@@ -246,8 +273,8 @@ export class Peer {
     });
   }
 
-  private sendRtcp(nowUs: number, goodbye: boolean): void {
-    const compound = this.rtcp.buildReport(nowUs, goodbye);
+  private sendRtcp(nowUs: number, goodbye: boolean, pictureLossFor: readonly number[] = []): void {
+    const compound = this.rtcp.buildReport(nowUs, goodbye, pictureLossFor);
     this.options.transport.send(this.srtpTx.protectRtcp(compound), nowUs);
     this.counters.rtcpOut++;
   }

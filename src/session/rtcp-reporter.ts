@@ -1,4 +1,5 @@
 import { Goodbye } from "../rtcp/goodbye.js";
+import { PictureLossIndication } from "../rtcp/picture-loss-indication.js";
 import { ReceiverReport } from "../rtcp/receiver-report.js";
 import { ReceiverStatistics } from "../rtcp/receiver-statistics.js";
 import type { ReportBlock } from "../rtcp/report-block.js";
@@ -29,6 +30,10 @@ export class RtcpReporter {
   readonly remote = new Map<number, RemoteReception>();
   srSent = 0;
   rrSent = 0;
+  pliSent = 0;
+  pliReceived = 0;
+  /** Called when the remote asks for a keyframe of one of our streams (RFC 4585 6.3.1). */
+  onPictureLoss: (mediaSsrc: number) => void = () => {};
   reportsReceived = 0;
   lastRttUs = NaN;
 
@@ -63,8 +68,11 @@ export class RtcpReporter {
     stats.onPacket(packet, nowUs);
   }
 
-  /** Builds this interval's compound report. */
-  buildReport(nowUs: number, goodbye = false): Uint8Array {
+  /**
+   * Builds a compound report (RFC 3550 6.1): SR/RR, SDES CNAME, then a PLI for each SSRC in
+   * `pictureLossFor` (RFC 4585 early feedback rides in a full compound packet), then BYE.
+   */
+  buildReport(nowUs: number, goodbye = false, pictureLossFor: readonly number[] = []): Uint8Array {
     const blocks: ReportBlock[] = [];
     for (const r of this.receivers.values()) blocks.push(r.buildReportBlock(nowUs));
     const packets: RtcpPacket[] = [];
@@ -81,6 +89,10 @@ export class RtcpReporter {
     }
     const ssrcs = this.senders.size > 0 ? [...this.senders.keys()] : [this.fallbackSsrc];
     packets.push(new SourceDescription(ssrcs.map((ssrc) => SourceDescription.withCname(ssrc, this.cname).chunks[0]!)));
+    for (const media of pictureLossFor) {
+      packets.push(new PictureLossIndication(ssrcs[0]!, media));
+      this.pliSent++;
+    }
     if (goodbye) packets.push(new Goodbye(ssrcs, "hang-up"));
     return new RtcpCompoundPacket(packets).serialize();
   }
@@ -94,6 +106,9 @@ export class RtcpReporter {
         this.onBlocks(p.reportBlocks, nowUs);
       } else if (p instanceof ReceiverReport) {
         this.onBlocks(p.reportBlocks, nowUs);
+      } else if (p instanceof PictureLossIndication && this.senders.has(p.mediaSsrc)) {
+        this.pliReceived++;
+        this.onPictureLoss(p.mediaSsrc);
       }
     }
   }

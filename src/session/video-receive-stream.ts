@@ -28,6 +28,7 @@ export class VideoReceiveStream {
   private decodeUsTotal = 0;
   private decodes = 0;
   private decoded: VideoFrame | undefined;
+  private lossAtKeyframe = 0;
 
   private constructor(
     readonly decoder: VpxDecoder,
@@ -47,6 +48,7 @@ export class VideoReceiveStream {
         this.decodes++;
         // On the virtual clock the decode took no simulated time: render it as late as it took.
         const renderUs = nowUs + (this.options.addDecodeTime === false ? 0 : decodeUs);
+        if (frame.keyframe && this.decoded) this.lossAtKeyframe = this.lossCount();
         if (this.decoded) this.onFrame(this.decoded, renderUs);
       },
     });
@@ -74,8 +76,19 @@ export class VideoReceiveStream {
     return a === undefined ? b : b === undefined ? a : Math.min(a, b);
   }
 
+  /**
+   * A reference was lost (frame assembly) or the decoder failed, and something was actually
+   * lost since the last keyframe: only a keyframe helps. (At the very start the receiver also
+   * waits for a keyframe, but that one is on its way.)
+   */
   get needsKeyframe(): boolean {
-    return this.depacketizer.needsKeyframe;
+    return (this.depacketizer.needsKeyframe || this.decoder.needsKeyframe) && this.lossCount() > this.lossAtKeyframe;
+  }
+
+  private lossCount(): number {
+    const d = this.depacketizer.stats();
+    const r = this.reorder.stats();
+    return (d.framesIncomplete ?? 0) + (d.framesUndecodable ?? 0) + (r.skippedLost ?? 0) + (this.decoder.stats().decodeErrors ?? 0);
   }
 
   get meanDecodeMs(): number {

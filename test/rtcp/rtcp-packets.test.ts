@@ -8,6 +8,7 @@ import { parseRtcpPacket, type RtcpPacket } from "../../src/rtcp/rtcp-packet.js"
 import { SenderReport } from "../../src/rtcp/sender-report.js";
 import { SdesItemType, SourceDescription } from "../../src/rtcp/source-description.js";
 import { UnknownRtcpPacket } from "../../src/rtcp/unknown-rtcp-packet.js";
+import { PictureLossIndication } from "../../src/rtcp/picture-loss-indication.js";
 import type { SeededRandom } from "../../src/util/seeded-random.js";
 import { fuzz } from "../rtp/fuzz-helper.js";
 
@@ -88,11 +89,21 @@ describe("RTCP packets (RFC 3550 6.4-6.6)", () => {
     expect(Goodbye.parse(bytes).reason).toBe("camera off");
   });
 
+  it("PLI (RFC 4585 6.3.1): PSFB FMT=1, 12 bytes, sender and media SSRC", () => {
+    const bytes = Uint8Array.of(0x81, 206, 0, 2, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef);
+    const p = parseRtcpPacket(bytes);
+    expect(p).toBeInstanceOf(PictureLossIndication);
+    expect((p as PictureLossIndication).senderSsrc).toBe(1);
+    expect((p as PictureLossIndication).mediaSsrc).toBe(0xdeadbeef);
+    expect(new PictureLossIndication(1, 0xdeadbeef).serialize()).toEqual(bytes);
+    expect(() => PictureLossIndication.parse(bytes.subarray(0, 8))).toThrow(/Cannot parse PLI/);
+  });
+
   it("keeps unknown types as bytes; padding round-trips (RFC 3550 6.1)", () => {
-    const u = new UnknownRtcpPacket(206, 1, Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 2));
+    const u = new UnknownRtcpPacket(206, 2, Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 2));
     const p = parseRtcpPacket(u.serialize());
     expect(p).toBeInstanceOf(UnknownRtcpPacket);
-    expect((p as UnknownRtcpPacket).count).toBe(1);
+    expect((p as UnknownRtcpPacket).count).toBe(2);
     const odd = new UnknownRtcpPacket(204, 0, Uint8Array.of(1, 2, 3, 4, 5));
     const bytes = odd.serialize();
     expect(bytes[0]! & 0x20).toBe(0x20);
@@ -185,7 +196,7 @@ function randomBlock(rng: SeededRandom): ReportBlock {
 }
 
 function randomPacket(rng: SeededRandom, first: boolean, kind?: number): RtcpPacket {
-  const k = kind ?? (first ? rng.int(0, 1) : rng.int(0, 4));
+  const k = kind ?? (first ? rng.int(0, 1) : rng.int(0, 5));
   const blocks = (): ReportBlock[] => Array.from({ length: rng.int(0, 3) }, () => randomBlock(rng));
   const ext = (): Uint8Array => rng.fill(new Uint8Array(4 * (rng.int(0, 3) === 0 ? rng.int(1, 3) : 0)));
   switch (k) {
@@ -200,6 +211,8 @@ function randomPacket(rng: SeededRandom, first: boolean, kind?: number): RtcpPac
           items: Array.from({ length: rng.int(0, 3) }, () => ({ type: rng.int(1, 8), value: rng.fill(new Uint8Array(rng.int(0, 20))) })),
         })),
       );
+    case 5:
+      return new PictureLossIndication(rng.nextUint32(), rng.nextUint32());
     case 3:
       return new Goodbye(Array.from({ length: rng.int(0, 3) }, () => rng.nextUint32()), rng.int(0, 1) ? rng.fill(new Uint8Array(rng.int(0, 12))) : undefined);
     default:
@@ -221,6 +234,7 @@ describe("RTCP fuzz (RFC 3550 A.2)", () => {
     ["SourceDescription", 2, (b: Uint8Array) => SourceDescription.parse(b)],
     ["Goodbye", 3, (b: Uint8Array) => Goodbye.parse(b)],
     ["UnknownRtcpPacket", 4, (b: Uint8Array) => UnknownRtcpPacket.parse(b)],
+    ["PictureLossIndication", 5, (b: Uint8Array) => PictureLossIndication.parse(b)],
   ] as const)("fuzz: 8k %s inputs", (_n, kind, parse) => {
     const valid = (rng: SeededRandom): Uint8Array => randomPacket(rng, false, kind).serialize();
     const r = fuzz({ parse, serialize: (p: RtcpPacket) => p.serialize(), valid }, 8_000, 600 + kind);

@@ -44,6 +44,17 @@ describe("Call over the emulated network (virtual clock)", () => {
     expect(v.framesDecoded).toBeGreaterThan(20);
   });
 
+  it("a lost reference makes the receiver send PLI (RFC 4585 6.3.1) and the sender a keyframe", async () => {
+    // Keyframes only on request: without PLI, video would stay frozen after the first loss.
+    const r = await runCall({ ...small, durationS: 5, delayMs: 30, lossPct: 2, keyframeIntervalFrames: 0, seed: 11 });
+    expect(r.video!.packets.lostOnWire).toBeGreaterThan(0);
+    expect(r.rtcp.pliSent).toBeGreaterThan(0);
+    expect(r.rtcp.pliReceived).toBeGreaterThan(0); // RTCP crosses the same lossy path: some PLIs are lost too
+    expect(r.rtcp.pliReceived).toBeLessThanOrEqual(r.rtcp.pliSent);
+    expect(r.video!.keyframes).toBeGreaterThan(2); // the two first keyframes, and requested ones
+    expect(r.video!.framesDecoded).toBeGreaterThan(0.5 * r.video!.framesSent);
+  });
+
   it("jitter grows the playout delay; the same seed gives the same call", async () => {
     const opts = { ...small, durationS: 4, delayMs: 20, jitterMs: 60, seed: 5 };
     const r1 = await runCall(opts);
