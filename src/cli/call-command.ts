@@ -34,6 +34,7 @@ interface CallFlags {
   realtime?: boolean;
   transport: string;
   srtp: string;
+  mtu: string;
   out?: string;
   json?: boolean;
   progress: boolean;
@@ -60,6 +61,7 @@ export function callOptionsFromFlags(f: CallFlags): CallOptions {
     seed: parseNumber("--seed", f.seed, 0, 0xffffffff, true),
     realtime: f.realtime ?? false,
     transport: parseChoice("--transport", f.transport, ["emulated", "udp"] as const),
+    mtuBytes: parseNumber("--mtu", f.mtu, 256, 9000, true),
     srtpSuite: parseChoice("--srtp", f.srtp, ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"] as const),
   };
   if (f.burst !== undefined) o.burstMeanLength = parseNumber("--burst", f.burst, 1, 1000);
@@ -124,6 +126,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .option("--realtime", "run on the wall clock (reports CPU % and memory of a live call)")
     .addOption(new Option("--transport <kind>", "emulated network, or real UDP sockets on 127.0.0.1 (implies --realtime)").choices(["emulated", "udp"]).default("emulated"))
     .addOption(new Option("--srtp <suite>", "SRTP protection suite").choices(["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"]).default("AEAD_AES_128_GCM"))
+    .option("--mtu <bytes>", "largest RTP packet before the SRTP tag", "1200")
     .option("--out <dir>", "write report.json and report.html here")
     .option("--json", "print report.json to stdout instead of the summary")
     .option("--no-progress", "do not print progress lines")
