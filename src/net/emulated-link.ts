@@ -4,6 +4,7 @@ import { SeededRandom } from "../util/seeded-random.js";
 import type { BandwidthTrace } from "./bandwidth-trace.js";
 import { GilbertElliott } from "./gilbert-elliott.js";
 import type { LossTrace } from "./loss-trace.js";
+import { MinHeap } from "../util/min-heap.js";
 
 /**
  * Options of one direction of an emulated path. Every option is validated in the
@@ -151,7 +152,7 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
 
   // Arrival ordering and the in-flight min-heap by (atUs, seq).
   private lastOrderedArrivalUs = -Infinity;
-  private readonly heap: InFlight[] = [];
+  private readonly heap = new MinHeap<InFlight>(earlier);
   private seq = 0;
   private maxDeliveredIndex = -1;
   private closed = false;
@@ -280,16 +281,16 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
     atUs = Math.ceil(atUs);
     // new Uint8Array(x) copies even when x is a Buffer (whose slice() is a view).
     const copy = new Uint8Array(datagram);
-    this.heapPush({ atUs, seq: this.seq++, index, data: copy });
+    this.heap.push({ atUs, seq: this.seq++, index, data: copy });
     if (this.duplicatePct > 0 && this.duplicateRng.next() * 100 < this.duplicatePct) {
       c.duplicated++;
-      this.heapPush({ atUs, seq: this.seq++, index, data: copy.slice() });
+      this.heap.push({ atUs, seq: this.seq++, index, data: copy.slice() });
     }
   }
 
   /** Arrival time (µs) of the next datagram due, or undefined when none is in flight. */
   nextEventUs(): number | undefined {
-    return this.heap[0]?.atUs;
+    return this.heap.peek()?.atUs;
   }
 
   /**
@@ -299,8 +300,8 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
   deliverDue(nowUs: number, deliver: (datagram: Uint8Array, atUs: number) => void): number {
     let n = 0;
     const c = this.counters;
-    while (this.heap.length > 0 && this.heap[0]!.atUs <= nowUs) {
-      const p = this.heapPop()!;
+    for (let head = this.heap.peek(); head !== undefined && head.atUs <= nowUs; head = this.heap.peek()) {
+      const p = this.heap.pop()!;
       c.packetsDelivered++;
       c.bytesOut += p.data.byteLength;
       if (p.index < this.maxDeliveredIndex) c.reordered++;
@@ -319,7 +320,7 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
   override stats(): EmulatedLinkStats {
     return {
       ...this.counters,
-      inFlight: this.heap.length,
+      inFlight: this.heap.size,
       queuedBytes: this.queuedBytes,
       queueDelayP50Ms: this.percentileMs(0.5),
       queueDelayP95Ms: this.percentileMs(0.95),
@@ -329,7 +330,7 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
   /** Drops everything in flight; later pushes are ignored. Idempotent. */
   override close(): void {
     this.closed = true;
-    this.heap.length = 0;
+    this.heap.clear();
   }
 
   private drainQueue(nowUs: number): void {
@@ -359,42 +360,6 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
     return h.length - 1;
   }
 
-  private heapPush(x: InFlight): void {
-    const a = this.heap;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!earlier(a[i]!, a[p]!)) break;
-      const t = a[i]!;
-      a[i] = a[p]!;
-      a[p] = t;
-      i = p;
-    }
-  }
-
-  private heapPop(): InFlight | undefined {
-    const a = this.heap;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && earlier(a[l]!, a[m]!)) m = l;
-        if (r < a.length && earlier(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        const t = a[i]!;
-        a[i] = a[m]!;
-        a[m] = t;
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 function earlier(x: InFlight, y: InFlight): boolean {

@@ -1,3 +1,5 @@
+import { MinHeap } from "../util/min-heap.js";
+
 /**
  * Clocks drive `tick` and timers from outside the stage cores (DESIGN.md "The stage model").
  * `VirtualClock` runs time as fast as the CPU allows, deterministically; `RealClock` follows
@@ -23,48 +25,6 @@ interface Scheduled {
   cancelled: boolean;
 }
 
-/** A binary min-heap of timers ordered by (time, insertion order). */
-class TimerHeap {
-  private readonly items: Scheduled[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  peek(): Scheduled | undefined {
-    return this.items[0];
-  }
-  push(t: Scheduled): void {
-    const a = this.items;
-    a.push(t);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-  pop(): Scheduled | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && before(a[l]!, a[m]!)) m = l;
-        if (r < a.length && before(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
 function before(x: Scheduled, y: Scheduled): boolean {
   return x.atUs < y.atUs || (x.atUs === y.atUs && x.seq < y.seq);
 }
@@ -73,7 +33,7 @@ function before(x: Scheduled, y: Scheduled): boolean {
 export class VirtualClock implements Clock {
   private now: number;
   private seq = 0;
-  private readonly heap = new TimerHeap();
+  private readonly heap = new MinHeap<Scheduled>(before);
 
   constructor(startUs = 0) {
     this.now = startUs;
