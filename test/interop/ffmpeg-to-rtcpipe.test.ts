@@ -18,7 +18,7 @@ import { parseSdp } from "../../src/sdp/parse-sdp.js";
 import { rtpStreamsFromSessionDescription } from "../../src/sdp/rtp-stream-description.js";
 import { SRTP_SUITES } from "../../src/srtp/srtp-suite.js";
 import {
-  alignedPsnr, makeClip, matchAudio, readWavMono, readY4m, speechSamples, startPeer, startRtcpipe, tempDir, testKey, toolsAvailable, waitUdpPort, writeSpeechWav,
+  alignedPsnr, makeClip, matchAudio, readWavMono, readY4m, speechSamples, startPeer, startRtcpipe, freeUdpPorts, tempDir, testKey, toolsAvailable, waitUdpPort, writeSpeechWav,
   type StreamUnderTest,
 } from "./interop-harness.js";
 
@@ -54,8 +54,8 @@ describe.skipIf(!run)("ffmpeg send → rtcpipe receive", () => {
   });
 
   matrix.forEach((s, k) => {
-    const port = 23600 + 10 * k;
     it(`${s.codec} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
+      const port = await freeUdpPorts();
       const dir = tempDir(`ff-tx-${s.codec}-${k}`);
       const video = s.codec !== "opus";
       const pt = video ? (s.codec === "vp8" ? 96 : 98) : 111;
@@ -96,6 +96,7 @@ describe.skipIf(!run)("ffmpeg send → rtcpipe receive", () => {
 
   it("parses the SDP ffmpeg writes (VP8 + Opus, SRTP a=crypto)", { timeout: 20_000 }, async () => {
     const dir = tempDir("ff-sdp");
+    const p = await freeUdpPorts();
     const sdp = join(dir, "ff.sdp");
     const key = testKey(30, 7);
     const b64 = Buffer.from(key).toString("base64");
@@ -103,15 +104,15 @@ describe.skipIf(!run)("ffmpeg send → rtcpipe receive", () => {
     const r = await startPeer(
       "ffmpeg",
       ["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=30:duration=0.3", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=0.3",
-        "-map", "0:v", "-c:v", "libvpx", "-deadline", "realtime", "-payload_type", "96", "-f", "rtp", "-srtp_out_suite", "AES_CM_128_HMAC_SHA1_80", "-srtp_out_params", b64, "srtp://127.0.0.1:23990",
-        "-map", "1:a", "-c:a", "libopus", "-payload_type", "111", "-f", "rtp", "-srtp_out_suite", "AES_CM_128_HMAC_SHA1_80", "-srtp_out_params", b64, "srtp://127.0.0.1:23992", "-sdp_file", sdp],
+        "-map", "0:v", "-c:v", "libvpx", "-deadline", "realtime", "-payload_type", "96", "-f", "rtp", "-srtp_out_suite", "AES_CM_128_HMAC_SHA1_80", "-srtp_out_params", b64, `srtp://127.0.0.1:${p}`,
+        "-map", "1:a", "-c:a", "libopus", "-payload_type", "111", "-f", "rtp", "-srtp_out_suite", "AES_CM_128_HMAC_SHA1_80", "-srtp_out_params", b64, `srtp://127.0.0.1:${p + 2}`, "-sdp_file", sdp],
       20,
     ).done;
     expect(r.code, r.stderr).toBe(0);
     const streams = rtpStreamsFromSessionDescription(parseSdp(readFileSync(sdp, "utf8"), { name: sdp }), sdp);
     expect(streams.map((x) => [x.codec, x.payloadType, x.port, x.srtp?.suite])).toEqual([
-      ["vp8", 96, 23990, "AES_CM_128_HMAC_SHA1_80"],
-      ["opus", 111, 23992, "AES_CM_128_HMAC_SHA1_80"],
+      ["vp8", 96, p, "AES_CM_128_HMAC_SHA1_80"],
+      ["opus", 111, p + 2, "AES_CM_128_HMAC_SHA1_80"],
     ]);
     expect(Buffer.from(streams[0]!.srtp!.masterKey).equals(Buffer.from(key.subarray(0, 16)))).toBe(true);
   });

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SRTP_SUITES } from "../../src/srtp/srtp-suite.js";
 import type { ReceiveSummary } from "../../src/cli/receive-command.js";
 import {
-  alignedPsnr, gstSrtpParams, hex, makeClip, matchAudio, readWavMono, readY4m, speechSamples, startPeer, startRtcpipe, tempDir, testKey, toolsAvailable,
+  alignedPsnr, gstSrtpParams, hex, makeClip, matchAudio, readWavMono, readY4m, speechSamples, startPeer, startRtcpipe, freeUdpPorts, tempDir, testKey, toolsAvailable,
   waitUdpPort, writeSpeechWav, type StreamUnderTest,
 } from "./interop-harness.js";
 import type { VideoFrame } from "../../src/media/video-frame.js";
@@ -37,8 +37,8 @@ describe.skipIf(!run)("GStreamer send → rtcpipe receive", () => {
   });
 
   matrix.forEach((s, k) => {
-    const port = 23400 + 10 * k;
     it(`${s.codec} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
+      const port = await freeUdpPorts();
       const dir = tempDir(`gst-tx-${s.codec}-${k}`);
       const video = s.codec !== "opus";
       const pt = video ? (s.codec === "vp8" ? 96 : 98) : 111;

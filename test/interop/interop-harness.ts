@@ -4,6 +4,7 @@
  * UDP port waits, media comparison (PSNR with frame alignment, audio envelope correlation).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -105,6 +106,29 @@ export async function waitUdpPort(port: number, timeoutMs = 10_000, peer?: Peer)
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`nothing listens on UDP ${port} after ${timeoutMs} ms`);
+}
+
+/**
+ * A base port P (even) with P..P+count-1 free on 127.0.0.1, picked at random in 20000-39998 and
+ * checked by binding: fixed ports collide when two test runs share the machine.
+ */
+export async function freeUdpPorts(count = 4): Promise<number> {
+  const tryBind = (port: number): Promise<boolean> =>
+    new Promise((res) => {
+      const s = createSocket("udp4");
+      s.once("error", () => {
+        s.close();
+        res(false);
+      });
+      s.bind(port, "127.0.0.1", () => s.close(() => res(true)));
+    });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20_000 + 2 * Math.floor(Math.random() * 10_000);
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = !udpPortBound(base + i) && (await tryBind(base + i));
+    if (ok) return base;
+  }
+  throw new Error(`no ${count} free UDP ports found`);
 }
 
 export function tempDir(tag: string): string {

@@ -12,14 +12,14 @@ import type { ReceiveSummary } from "../../src/cli/receive-command.js";
 import { TestPatternSource } from "../../src/media/test-pattern-source.js";
 import { psnr } from "../../src/metrics/psnr.js";
 import { SeededRandom } from "../../src/util/seeded-random.js";
-import { readY4m, startRtcpipe, tempDir, testKey, waitUdpPort } from "./interop-harness.js";
+import { freeUdpPorts, readY4m, startRtcpipe, tempDir, testKey, waitUdpPort } from "./interop-harness.js";
 
 const FRAMES = 45;
 
 describe("rtcpipe send → rtcpipe receive under attack", () => {
   for (const [k, suite] of (["AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"] as const).entries()) {
     it(`VP8 over SRTP ${suite}: forged and malformed packets are dropped and counted`, { timeout: 40_000 }, async () => {
-      const port = 23800 + 10 * k;
+      const port = await freeUdpPorts();
       const dir = tempDir(`loop-${k}`);
       const key = Buffer.from(testKey(suite === "AEAD_AES_128_GCM" ? 28 : 30, 200 + k)).toString("base64");
       const ssrc = 0x50000 + k;
@@ -85,7 +85,7 @@ describe("rtcpipe send → rtcpipe receive under attack", () => {
 
 describe("rtcpipe send → rtcpipe receive through the SDP", () => {
   it("VP9 + Opus over SRTP, receiver configured only by the sender's --sdp file", { timeout: 40_000 }, async () => {
-    const port = 23850;
+    const port = await freeUdpPorts();
     const dir = tempDir("loop-sdp");
     const sdp = join(dir, "session.sdp");
     const key = Buffer.from(testKey(30, 9)).toString("base64");
@@ -93,7 +93,7 @@ describe("rtcpipe send → rtcpipe receive through the SDP", () => {
     const send = ["send", "--to", `127.0.0.1:${port}`, "--video", "vp9", "--audio", "opus", "--size", "320x240", "--frames", "60", "--srtp", "AES_CM_128_HMAC_SHA1_80", "--key", key, "--sdp", sdp, "--json"];
     const w = await startRtcpipe([...send, "--sdp-only"], 20).done;
     expect(w.code, w.stderr).toBe(0);
-    expect(readFileSync(sdp, "utf8")).toMatch(/m=audio 23852 RTP\/SAVP 111\r\n/);
+    expect(readFileSync(sdp, "utf8")).toContain(`m=audio ${port + 2} RTP/SAVP 111\r\n`);
     const rx = startRtcpipe(["receive", "--sdp", sdp, "--out-video", join(dir, "rx.y4m"), "--out-audio", join(dir, "rx.wav"), "--summary", summaryFile, "--timeout", "20"], 30);
     await waitUdpPort(port + 2, 15_000, rx);
     const tx = await startRtcpipe(send, 30).done;

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { TestPatternSource } from "../../src/media/test-pattern-source.js";
 import { psnr } from "../../src/metrics/psnr.js";
 import { SRTP_SUITES } from "../../src/srtp/srtp-suite.js";
-import { matchAudio, readWavMono, readY4m, speechSamples, startPeer, startRtcpipe, tempDir, testKey, toolsAvailable, waitUdpPort, type StreamUnderTest } from "./interop-harness.js";
+import { matchAudio, readWavMono, readY4m, speechSamples, startPeer, startRtcpipe, freeUdpPorts, tempDir, testKey, toolsAvailable, waitUdpPort, type StreamUnderTest } from "./interop-harness.js";
 
 const run = toolsAvailable("rtcpipe → ffmpeg", ["ffmpeg"]);
 const FRAMES = 75;
@@ -25,8 +25,8 @@ for (const srtp of ["none", "AES_CM_128_HMAC_SHA1_80"] as const) for (const code
 
 describe.skipIf(!run)("rtcpipe send → ffmpeg receive (SDP from rtcpipe)", () => {
   matrix.forEach((s, k) => {
-    const port = 23200 + 10 * k;
     it(`${s.codec} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
+      const port = await freeUdpPorts();
       const dir = tempDir(`ff-rx-${s.codec}-${k}`);
       const video = s.codec !== "opus";
       const pt = video ? (s.codec === "vp8" ? 96 : 98) : 111;

@@ -11,7 +11,7 @@ import { TestPatternSource } from "../../src/media/test-pattern-source.js";
 import { psnr } from "../../src/metrics/psnr.js";
 import { SRTP_SUITES } from "../../src/srtp/srtp-suite.js";
 import {
-  gstCaps, matchAudio, readWavMono, readY4m, speechSamples, startPeer, startRtcpipe, tempDir, testKey, toolsAvailable, waitUdpPort,
+  gstCaps, matchAudio, readWavMono, readY4m, speechSamples, startPeer, startRtcpipe, freeUdpPorts, tempDir, testKey, toolsAvailable, waitUdpPort,
   type StreamUnderTest,
 } from "./interop-harness.js";
 
@@ -27,8 +27,8 @@ for (const srtp of ["none", "AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"] as co
 
 describe.skipIf(!run)("rtcpipe send → GStreamer receive", () => {
   matrix.forEach((s, k) => {
-    const port = 23000 + 10 * k;
     it(`${s.codec} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
+      const port = await freeUdpPorts();
       const dir = tempDir(`gst-rx-${s.codec}-${k}`);
       const video = s.codec !== "opus";
       const pt = video ? (s.codec === "vp8" ? 96 : 98) : 111;

@@ -13,7 +13,7 @@ import { psnr } from "../../src/metrics/psnr.js";
 import { RtpReceiver } from "../../src/session/rtp-receiver.js";
 import { flexibleToSimpleVp9, RtpSender } from "../../src/session/rtp-sender.js";
 import { SeededRandom } from "../../src/util/seeded-random.js";
-import { startRtcpipe, tempDir } from "./interop-harness.js";
+import { freeUdpPorts, startRtcpipe } from "./interop-harness.js";
 
 const SRTP = { suite: "AES_CM_128_HMAC_SHA1_80" as const, masterKey: new Uint8Array(16).fill(3), masterSalt: new Uint8Array(14).fill(4) };
 
@@ -120,11 +120,11 @@ describe("rtcpipe send/receive usage errors", () => {
     ["bad --to", 2, ["send", "--to", "nowhere"], /Cannot use --to "nowhere": allowed is HOST:PORT/],
     ["receive without a stream", 2, ["receive", "--port", "5000"], /add --video vp8\|vp9 or --audio opus/],
     ["bad SDP file", 3, ["receive", "--sdp", "/dev/null"], /Cannot read SDP \/dev\/null: it is empty/],
-    ["nothing arrives", 1, ["receive", "--port", "23990", "--audio", "opus", "--timeout", "0.3"], /no RTP packet arrived/],
+    ["nothing arrives", 1, ["receive", "--port", "PORT", "--audio", "opus", "--timeout", "0.3"], /no RTP packet arrived/],
   ];
   it.each(cases)("%s → exit %i", { timeout: 20_000 }, async (_name, code, args, re) => {
-    tempDir("cli");
-    const r = await startRtcpipe(args, 15).done;
+    const port = String(await freeUdpPorts(2));
+    const r = await startRtcpipe(args.map((a) => (a === "PORT" ? port : a)), 15).done;
     expect(r.stderr).toMatch(re);
     expect(r.code).toBe(code);
   });
