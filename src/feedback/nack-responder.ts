@@ -1,0 +1,230 @@
+/**
+ * Sender-side answer to Generic NACKs (RFC 4585 6.2.1) with retransmissions, in RTX packets
+ * (RFC 4588: own SSRC, own payload type, own sequence numbers, OSN in front of the payload)
+ * or, without an RTX stream, as the original packets. Rules (libwebrtc's):
+ * - a packet is resent at most once per RTT, whatever the NACKs say;
+ * - retransmissions draw from a token bucket refilled at `maxRateRatio` of the measured media
+ *   rate (never below `minRateBps`, never above `maxRateBps`), so a flood of NACKs cannot
+ *   multiply the traffic;
+ * - NACKs for another SSRC, and numbers never sent or already evicted from the history, are
+ *   dropped and counted. The responder keeps no per-NACK state: memory is the history's bound.
+ * Pure: time and RTT are arguments; returns the packets to send.
+ */
+import { checkInt, checkRange } from "../errors.js";
+import type { GenericNack } from "../rtcp/generic-nack.js";
+import type { RtpPacket } from "../rtp/rtp-packet.js";
+import { RTX_OSN_BYTES, wrapRtx } from "../rtp/rtx.js";
+import { RtpSendHistory, type RtpSendHistoryOptions } from "./rtp-send-history.js";
+
+export interface NackResponderRtxOptions {
+  /** SSRC of the RTX stream (RFC 4588 5.3, SSRC multiplexing). */
+  ssrc: number;
+  /** The RTX payload type (its `apt` points to the media payload type, RFC 4588 8.6). */
+  payloadType: number;
+  /** First RTX sequence number (RFC 3550 says random; the caller picks it). Default 0. */
+  initialSequenceNumber?: number;
+}
+
+export interface NackResponderOptions {
+  /** SSRC of the media stream whose NACKs this answers. */
+  mediaSsrc: number;
+  /** Send retransmissions as RTX (RFC 4588); without it the original packets are resent. */
+  rtx?: NackResponderRtxOptions;
+  /** The send history, or options for one the responder creates. */
+  history?: RtpSendHistory | RtpSendHistoryOptions;
+  /** Retransmission budget as a share of the measured media rate. Default 0.5. */
+  maxRateRatio?: number;
+  /** Budget floor (bits/s), so recovery works before the media rate is measured. Default 100 000. */
+  minRateBps?: number;
+  /** Budget ceiling (bits/s). Default 50 000 000. */
+  maxRateBps?: number;
+  /** Token-bucket depth in time at the current budget. Default 250 000 µs. */
+  burstUs?: number;
+  /** Media-rate measurement window. Default 1 000 000 µs. */
+  rateWindowUs?: number;
+  /** RTT assumed for the once-per-RTT rule while none is known. Default 100 000 µs. */
+  defaultRttUs?: number;
+}
+
+export class NackResponder {
+  readonly name = "nack-responder";
+  readonly mediaSsrc: number;
+  readonly history: RtpSendHistory;
+  private readonly rtx: { ssrc: number; payloadType: number } | undefined;
+  private rtxSeq: number;
+  private readonly maxRateRatio: number;
+  private readonly minRateBps: number;
+  private readonly maxRateBps: number;
+  private readonly burstUs: number;
+  private readonly rateWindowUs: number;
+  private readonly defaultRttUs: number;
+
+  // Media rate: bytes in the current and the previous half window.
+  private winStartUs = NaN;
+  private winBytes = 0;
+  private prevWinBytes = 0;
+  // Token bucket (bytes).
+  private tokens = NaN;
+  private lastRefillUs = NaN;
+
+  private nNacks = 0;
+  private nSeqsRequested = 0;
+  private nRetransmitted = 0;
+  private nRetransmittedBytes = 0;
+  private nMediaBytes = 0;
+  private nUnknownSsrc = 0;
+  private nNeverSent = 0;
+  private nEvicted = 0;
+  private nWithinRtt = 0;
+  private nRateLimited = 0;
+
+  constructor(options: NackResponderOptions) {
+    this.mediaSsrc = checkInt("mediaSsrc", options.mediaSsrc, 0, 0xffff_ffff);
+    if (options.rtx !== undefined) {
+      this.rtx = { ssrc: checkInt("rtx.ssrc", options.rtx.ssrc, 0, 0xffff_ffff), payloadType: checkInt("rtx.payloadType", options.rtx.payloadType, 0, 127) };
+      this.rtxSeq = checkInt("rtx.initialSequenceNumber", options.rtx.initialSequenceNumber ?? 0, 0, 0xffff);
+    } else {
+      this.rtx = undefined;
+      this.rtxSeq = 0;
+    }
+    this.history = options.history instanceof RtpSendHistory ? options.history : new RtpSendHistory(options.history);
+    this.maxRateRatio = checkRange("maxRateRatio", options.maxRateRatio ?? 0.5, 0, 10);
+    this.minRateBps = checkRange("minRateBps", options.minRateBps ?? 100_000, 0, 1e10);
+    this.maxRateBps = checkRange("maxRateBps", options.maxRateBps ?? 50_000_000, this.minRateBps, 1e10);
+    this.burstUs = checkRange("burstUs", options.burstUs ?? 250_000, 1_000, 10_000_000);
+    this.rateWindowUs = checkRange("rateWindowUs", options.rateWindowUs ?? 1_000_000, 10_000, 60_000_000);
+    this.defaultRttUs = checkRange("defaultRttUs", options.defaultRttUs ?? 100_000, 0, 10_000_000);
+  }
+
+  /** Records a media packet as sent (stores it in the history, measures the media rate). */
+  onPacketSent(packet: RtpPacket, nowUs: number): void {
+    this.history.put(packet, nowUs);
+    this.rollWindow(nowUs);
+    this.winBytes += packet.byteLength;
+    this.nMediaBytes += packet.byteLength;
+  }
+
+  /** Measured media rate over the last one to one and a half windows, bits/s. */
+  mediaRateBps(nowUs: number): number {
+    this.rollWindow(nowUs);
+    if (Number.isNaN(this.winStartUs)) return 0;
+    const spanUs = this.rateWindowUs / 2 + Math.max(nowUs - this.winStartUs, 1);
+    return ((this.prevWinBytes + this.winBytes) * 8 * 1e6) / spanUs;
+  }
+
+  /** The retransmission budget now, bits/s. */
+  budgetBps(nowUs: number): number {
+    return Math.min(this.maxRateBps, Math.max(this.minRateBps, this.maxRateRatio * this.mediaRateBps(nowUs)));
+  }
+
+  /**
+   * Answers one Generic NACK received at `nowUs` (`rttUs` NaN or ≤ 0: unknown). Returns the
+   * packets to send now (RTX packets, or the originals without RTX), oldest request first.
+   */
+  onNack(nack: GenericNack, nowUs: number, rttUs: number): RtpPacket[] {
+    this.nNacks++;
+    const out: RtpPacket[] = [];
+    if ((nack.mediaSsrc >>> 0) !== this.mediaSsrc) {
+      this.nUnknownSsrc++;
+      return out;
+    }
+    const rtt = Number.isFinite(rttUs) && rttUs > 0 ? rttUs : this.defaultRttUs;
+    this.history.setRtt(rtt);
+    this.history.expire(nowUs);
+    this.refill(nowUs);
+    for (const e of nack.entries) {
+      this.answer(e.pid & 0xffff, nowUs, rtt, out);
+      for (let i = 0, m = e.blp & 0xffff; m !== 0; i++, m >>>= 1) if ((m & 1) !== 0) this.answer((e.pid + i + 1) & 0xffff, nowUs, rtt, out);
+    }
+    return out;
+  }
+
+  private answer(seq: number, nowUs: number, rttUs: number, out: RtpPacket[]): void {
+    this.nSeqsRequested++;
+    const entry = this.history.get(seq);
+    if (entry === undefined) {
+      if (this.history.lookup(seq) === "never-sent") this.nNeverSent++;
+      else this.nEvicted++;
+      return;
+    }
+    // At most one resend per RTT (libwebrtc RTPSender::ReSendPacket).
+    if (nowUs - entry.lastResentUs < rttUs) {
+      this.nWithinRtt++;
+      return;
+    }
+    const size = entry.sizeBytes + (this.rtx !== undefined ? RTX_OSN_BYTES : 0);
+    if (this.tokens < size) {
+      this.nRateLimited++;
+      return;
+    }
+    this.tokens -= size;
+    entry.lastResentUs = nowUs;
+    entry.resends++;
+    this.nRetransmitted++;
+    this.nRetransmittedBytes += size;
+    if (this.rtx === undefined) {
+      out.push(entry.packet);
+    } else {
+      out.push(wrapRtx(entry.packet, { ssrc: this.rtx.ssrc, payloadType: this.rtx.payloadType, sequenceNumber: this.rtxSeq }));
+      this.rtxSeq = (this.rtxSeq + 1) & 0xffff;
+    }
+  }
+
+  private refill(nowUs: number): void {
+    const rateBytesPerUs = this.budgetBps(nowUs) / 8 / 1e6;
+    const capacity = rateBytesPerUs * this.burstUs;
+    if (Number.isNaN(this.lastRefillUs)) {
+      this.tokens = capacity;
+    } else if (nowUs > this.lastRefillUs) {
+      this.tokens = Math.min(capacity, this.tokens + (nowUs - this.lastRefillUs) * rateBytesPerUs);
+    }
+    this.lastRefillUs = Number.isNaN(this.lastRefillUs) ? nowUs : Math.max(this.lastRefillUs, nowUs);
+  }
+
+  private rollWindow(nowUs: number): void {
+    const half = this.rateWindowUs / 2;
+    if (Number.isNaN(this.winStartUs)) {
+      this.winStartUs = nowUs;
+      return;
+    }
+    if (nowUs - this.winStartUs < half) return;
+    if (nowUs - this.winStartUs < 2 * half) {
+      this.prevWinBytes = this.winBytes;
+      this.winStartUs += half;
+    } else {
+      this.prevWinBytes = 0;
+      this.winStartUs = nowUs;
+    }
+    this.winBytes = 0;
+  }
+
+  stats(): {
+    nacksReceived: number;
+    seqsRequested: number;
+    retransmitted: number;
+    retransmittedBytes: number;
+    mediaBytes: number;
+    unknownSsrc: number;
+    neverSent: number;
+    evicted: number;
+    withinRtt: number;
+    rateLimited: number;
+    historyPackets: number;
+    historyBytes: number;
+  } {
+    return {
+      nacksReceived: this.nNacks,
+      seqsRequested: this.nSeqsRequested,
+      retransmitted: this.nRetransmitted,
+      retransmittedBytes: this.nRetransmittedBytes,
+      mediaBytes: this.nMediaBytes,
+      unknownSsrc: this.nUnknownSsrc,
+      neverSent: this.nNeverSent,
+      evicted: this.nEvicted,
+      withinRtt: this.nWithinRtt,
+      rateLimited: this.nRateLimited,
+      historyPackets: this.history.packetCount,
+      historyBytes: this.history.byteCount,
+    };
+  }
+}
