@@ -2,6 +2,7 @@
 // host owns and fills (see src/wasm/kernels.ts); nothing here allocates.
 export { sumSquaredError } from "./sse";
 export { downscaleBox2x, downscaleBilinear } from "./downscale";
+export { xorInto, xorPackets } from "./xor";
 
 /** First byte of linear memory free for the host's scratch region (after static data). */
 export function heapBase(): usize {

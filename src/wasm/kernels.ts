@@ -13,7 +13,8 @@ interface RawExports {
   downscaleBilinear(
     src: number, srcW: number, srcH: number, srcStride: number,
     dst: number, dstW: number, dstH: number, dstStride: number, tmp: number,
-  ): void;
+  ): void;  xorInto(dst: number, src: number, len: number): void;
+  xorPackets(dst: number, dstLen: number, src: number, lens: number, count: number): void;
 }
 
 const WASM_PAGE_BYTES = 65536;
@@ -135,6 +136,53 @@ export class WasmKernels {
     this.raw.downscaleBilinear(ps, srcW, srcH, srcStride, pd, dstW, dstH, dstW, pt);
     out.set(this.heap.subarray(pd, pd + dstW * dstH));
     return out;
+  }
+
+  /**
+   * XOR parity (RFC 5109 6.2): `dst[i] ^= src[i]` for the first `src.length` bytes, in place.
+   * Both arrays are copied into scratch once and the result copied back.
+   */
+  xorInto(dst: Uint8Array, src: Uint8Array): Uint8Array {
+    const len = src.length;
+    if (dst.length < len) throw new InvalidOptionError(`Cannot XOR: dst holds ${dst.length} bytes, src has ${len}`);
+    const pd = this.scratchStart;
+    const ps = align16(pd + len);
+    const heap = this.reserve(ps + len);
+    heap.set(dst.subarray(0, len), pd);
+    heap.set(src, ps);
+    this.raw.xorInto(pd, ps, len);
+    dst.set(this.heap.subarray(pd, pd + len));
+    return dst;
+  }
+
+  /**
+   * XOR of several packets, each zero-extended to `outLen` bytes (RFC 5109 10.2), written to
+   * `out` (or a new array). Packets longer than `outLen` count up to `outLen`. One kernel call:
+   * the packets are laid out back to back in scratch, XORed there, and the parity read out once.
+   */
+  xorPackets(srcs: readonly Uint8Array[], outLen: number, out?: Uint8Array): Uint8Array {
+    checkInt("outLen", outLen, 0, 1 << 24);
+    const dst = out ?? new Uint8Array(outLen);
+    if (dst.length < outLen) throw new InvalidOptionError(`Cannot XOR packets: out holds ${dst.length} bytes, needs ${outLen}`);
+    const count = srcs.length;
+    const pd = this.scratchStart;
+    const pl = align16(pd + outLen);
+    const ps = align16(pl + 4 * count);
+    let end = ps;
+    for (const s of srcs) end += align16(Math.min(s.length, outLen));
+    const heap = this.reserve(end);
+    const lens = new Int32Array(heap.buffer, pl, count);
+    let p = ps;
+    for (let j = 0; j < count; j++) {
+      const s = srcs[j]!;
+      const n = Math.min(s.length, outLen);
+      lens[j] = n;
+      heap.set(n === s.length ? s : s.subarray(0, n), p);
+      p += align16(n);
+    }
+    this.raw.xorPackets(pd, outLen, ps, pl, count);
+    dst.set(this.heap.subarray(pd, pd + outLen));
+    return dst;
   }
 
   /** Grows linear memory to hold `endByte` bytes and returns a fresh view over it. */

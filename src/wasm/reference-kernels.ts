@@ -73,3 +73,19 @@ export function downscaleBilinearTs(
     }
   }
 }
+
+/** XOR parity (RFC 5109 6.2): `dst[i] ^= src[i]` for the first `src.length` bytes. */
+export function xorIntoTs(dst: Uint8Array, src: Uint8Array): Uint8Array {
+  for (let i = 0; i < src.length; i++) dst[i]! ^= src[i]!;
+  return dst;
+}
+
+/** XOR of several packets, each zero-extended (or cut) to `outLen` bytes (RFC 5109 10.2). */
+export function xorPacketsTs(srcs: readonly Uint8Array[], outLen: number, out: Uint8Array = new Uint8Array(outLen)): Uint8Array {
+  out.fill(0, 0, outLen);
+  for (const s of srcs) {
+    const n = Math.min(s.length, outLen);
+    for (let i = 0; i < n; i++) out[i]! ^= s[i]!;
+  }
+  return out;
+}
