@@ -20,7 +20,7 @@ export interface NackGeneratorOptions {
   maxListSize?: number;
   /** RTT assumed while `tick` gets none (libwebrtc kDefaultRtt). Default 100 000 µs. */
   defaultRttUs?: number;
-  /** Added to the RTT before a retry, so a retransmission still in flight is not asked for again. Default 5 000 µs. */
+  /** Added to the RTT before a retry, so a retransmission still in flight (RTT plus jitter) is not asked for again. Default 10 000 µs. */
   retryMarginUs?: number;
   /** Shortest time between two requests for the same packet, whatever the RTT. Default 10 000 µs. */
   minRetryIntervalUs?: number;
@@ -75,7 +75,7 @@ export class NackGenerator {
     this.maxAgeUs = checkRange("maxAgeUs", options.maxAgeUs ?? 1_500_000, 1_000, 60_000_000);
     this.maxListSize = checkInt("maxListSize", options.maxListSize ?? 1000, 1, 30_000);
     this.defaultRttUs = checkRange("defaultRttUs", options.defaultRttUs ?? 100_000, 0, 10_000_000);
-    this.retryMarginUs = checkRange("retryMarginUs", options.retryMarginUs ?? 5_000, 0, 1_000_000);
+    this.retryMarginUs = checkRange("retryMarginUs", options.retryMarginUs ?? 10_000, 0, 1_000_000);
     this.minRetryIntervalUs = checkRange("minRetryIntervalUs", options.minRetryIntervalUs ?? 10_000, 0, 10_000_000);
   }
 
