@@ -32,6 +32,9 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   private readonly held = new Map<number, { packet: P; arrivalUs: number }>();
   private nextSeq = NaN;
   private gapSinceUs = NaN;
+  /** Until the first release, the stream's start is not known: the first packet may be a reordered one. */
+  private firstArrivalUs = NaN;
+  private started = false;
   private reorderLatenessUs = 0;
   private highestArrivalUs = new Map<number, number>();
   private counters = { packetsIn: 0, packetsOut: 0, duplicates: 0, late: 0, reordered: 0, skippedLost: 0, overflows: 0 };
@@ -52,7 +55,11 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   push(packet: P, nowUs: number): void {
     this.counters.packetsIn++;
     const seq = this.unwrapper.unwrap(packet.sequenceNumber);
-    if (Number.isNaN(this.nextSeq)) this.nextSeq = seq;
+    if (Number.isNaN(this.nextSeq)) {
+      this.nextSeq = seq;
+      this.firstArrivalUs = nowUs;
+    }
+    if (seq < this.nextSeq && !this.started && this.nextSeq - seq <= 64) this.nextSeq = seq; // an earlier first packet
     if (seq < this.nextSeq) {
       this.counters.late++;
       return;
@@ -79,6 +86,7 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   }
 
   override tick(nowUs: number): void {
+    if (!this.started && this.held.size > 0 && nowUs - this.firstArrivalUs >= this.minWaitUs) this.release(nowUs);
     if (this.held.size > 0 && !Number.isNaN(this.gapSinceUs) && nowUs - this.gapSinceUs >= this.waitUs) {
       this.skipGap(nowUs);
     }
@@ -86,6 +94,7 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
 
   /** Time by which `tick` should next run to release a waited-for gap, or undefined. */
   nextDueUs(): number | undefined {
+    if (!this.started && this.held.size > 0) return this.firstArrivalUs + this.minWaitUs;
     return this.held.size > 0 && !Number.isNaN(this.gapSinceUs) ? this.gapSinceUs + this.waitUs : undefined;
   }
 
@@ -100,6 +109,14 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   }
 
   private release(nowUs: number): void {
+    // The first packets wait minWait, in case the stream's real first packet is still coming.
+    if (!this.started) {
+      if (nowUs - this.firstArrivalUs < this.minWaitUs) return;
+      this.started = true;
+      let oldest = Infinity;
+      for (const k of this.held.keys()) if (k < oldest) oldest = k;
+      this.nextSeq = oldest;
+    }
     let entry = this.held.get(this.nextSeq);
     const released = entry !== undefined;
     while (entry) {

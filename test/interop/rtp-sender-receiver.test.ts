@@ -68,12 +68,12 @@ describe("RtpSender → RtpReceiver (in process)", () => {
     expect(s.srtpReplayed).toBeGreaterThan(0); // the duplicates
     expect(s.malformedDropped + s.srtpAuthFailures).toBeGreaterThan(0);
     expect(s.errors).toBe(0);
-    // The first two packets are swapped, so the first one is too late (the reorder buffer
-    // starts at the first packet it sees): frames until the keyframe at 15 are undecodable, and
-    // frames after the lost packet near the end too.
-    expect(decoded.length).toBeGreaterThanOrEqual(10);
+    // The first two packets are swapped; the reorder buffer waits a moment at the start, so the
+    // first keyframe still decodes. Frames after the lost packet near the end do not.
+    expect(decoded[0]).toBe(0);
+    expect(decoded.length).toBeGreaterThanOrEqual(20);
     expect(decoded).toEqual([...decoded].sort((a, b) => a - b));
-    expect(worst).toBeGreaterThan(28);
+    expect(worst).toBeGreaterThan(25); // the first keyframes are the weakest frames
   });
 
   it("Opus: a lost packet is concealed so the decoded audio keeps its duration", async () => {

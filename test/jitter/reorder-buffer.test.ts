@@ -9,14 +9,14 @@ function collect(buf: ReorderBuffer<{ sequenceNumber: number }>): number[] {
 
 describe("ReorderBuffer", () => {
   it("passes in-order packets straight through, across the 16-bit wrap (RFC 3550 5.1)", () => {
-    const buf = new ReorderBuffer();
+    const buf = new ReorderBuffer({ minWaitMs: 0 });
     const out = collect(buf);
     for (const s of [65534, 65535, 0, 1]) buf.push({ sequenceNumber: s }, 0);
     expect(out).toEqual([65534, 65535, 0, 1]);
   });
 
   it("restores order of a reordered packet without waiting for a timeout", () => {
-    const buf = new ReorderBuffer();
+    const buf = new ReorderBuffer({ minWaitMs: 0 });
     const out = collect(buf);
     buf.push({ sequenceNumber: 10 }, 0);
     buf.push({ sequenceNumber: 12 }, 1000);
@@ -30,13 +30,15 @@ describe("ReorderBuffer", () => {
     const out = collect(buf);
     buf.push({ sequenceNumber: 1 }, 0);
     buf.push({ sequenceNumber: 3 }, 1000);
-    buf.tick(5000);
+    buf.tick(5000); // the start wait (5 ms) ends: 1 goes, 2 is missing
     expect(out).toEqual([1]);
-    buf.tick(6000);
+    buf.tick(9000);
+    expect(out).toEqual([1]);
+    buf.tick(10_000); // 5 ms of waiting for 2: given up
     expect(out).toEqual([1, 3]);
     expect(buf.stats().skippedLost).toBe(1);
     // The missing packet arriving afterwards is too late and dropped.
-    buf.push({ sequenceNumber: 2 }, 7000);
+    buf.push({ sequenceNumber: 2 }, 11_000);
     expect(out).toEqual([1, 3]);
     expect(buf.stats().late).toBe(1);
   });
@@ -50,5 +52,21 @@ describe("ReorderBuffer", () => {
     buf.push({ sequenceNumber: 2 }, 20_000);
     expect(buf.stats().duplicates).toBe(1);
     expect(buf.waitUs).toBeCloseTo(30_000, -2);
+  });
+});
+
+describe("ReorderBuffer at the start of a stream", () => {
+  it("keeps the real first packet when the first two arrive swapped", () => {
+    const buf = new ReorderBuffer({ minWaitMs: 5 });
+    const out: number[] = [];
+    buf.pipe({ push: (p) => out.push(p.sequenceNumber) });
+    buf.push({ sequenceNumber: 101 }, 0);
+    buf.push({ sequenceNumber: 100 }, 1000);
+    buf.push({ sequenceNumber: 102 }, 2000);
+    expect(out).toEqual([]);
+    expect(buf.nextDueUs()).toBe(5000);
+    buf.tick(5000);
+    expect(out).toEqual([100, 101, 102]);
+    expect(buf.stats().late).toBe(0);
   });
 });
