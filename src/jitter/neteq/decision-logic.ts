@@ -66,6 +66,12 @@ export interface DecisionLogicOptions {
   maxWaitFrames?: number;
   /** Use in-band FEC when possible (default true). */
   fec?: boolean;
+  /**
+   * Longest DTX pause bridged with comfort noise up to a held packet, ms (default 10 000). A
+   * sequence-contiguous packet further ahead is a timestamp jump, not a pause: it is handled
+   * like a loss (expand, then jump after maxWaitFrames).
+   */
+  maxDtxGapMs?: number;
 }
 
 /**
@@ -93,6 +99,7 @@ export class DecisionLogic {
   private readonly alpha: number;
   private readonly maxWait: number;
   private readonly fecOn: boolean;
+  private readonly maxDtxGap: number;
   private filtered = NaN;
 
   constructor(options: DecisionLogicOptions = {}) {
@@ -100,6 +107,7 @@ export class DecisionLogic {
     this.alpha = checkRange("levelSmoothing", options.levelSmoothing ?? 0.9, 0, 0.999);
     this.maxWait = checkInt("maxWaitFrames", options.maxWaitFrames ?? 10, 1, 1000);
     this.fecOn = options.fec ?? true;
+    this.maxDtxGap = (checkRange("maxDtxGapMs", options.maxDtxGapMs ?? 10_000, 0, 3_600_000) * this.frame) / 20;
   }
 
   /** The smoothed buffer level, samples (NaN before the first decision). */
@@ -133,7 +141,7 @@ export class DecisionLogic {
         return { operation: s.lastWasConcealment ? "merge" : "normal", packetTs: s.has(coverTs) ? coverTs : s.earliestTs };
       }
       if (this.fecOn && s.hasFec(coverTs + this.frame)) return { operation: "fec", packetTs: coverTs + this.frame };
-      if (s.earliestIsNextSeq) return { operation: "cng" };
+      if (s.earliestIsNextSeq && s.earliestTs - coverTs <= this.maxDtxGap) return { operation: "cng" };
       if (s.consecutiveExpands >= this.maxWait) return { operation: "merge", packetTs: s.earliestTs };
       return { operation: "expand" };
     }

@@ -64,9 +64,12 @@ export interface NetEqStats {
   /** Frames of real output (everything but idle), to compute concealment %. */
   outputFrames: number;
   timestampJumps: number;
+  /** Restarts of the timeline after a run of late packets (sender reset or garbage jump). */
+  timelineResets: number;
 }
 
 const F = AUDIO_FRAME_SAMPLES; // 960: 20 ms per packet and per output request
+const LATE_RUN_RESET = 10; // consecutive late packets (200 ms of stream) that restart the timeline
 
 /**
  * A NetEQ-like audio playout: packets in (`insertPacket`, any order, any time), continuous
@@ -97,10 +100,13 @@ export class NetEqPlayout {
   private lastSeq = NaN;
   private lastPacketDtx = false;
   private lastWasConcealment = false;
+  private lateRun = 0;
+  private lateTs = NaN;
+  private timelineResets = 0;
   private closed = false;
   /** Capture-time anchors of recently decoded packets: [ts, captureTimeUs, frameIndex]. */
   private readonly anchors: [number, number, number][] = [];
-  private readonly c: Omit<NetEqStats, "bufferMs" | "filteredBufferMs" | "targetDelayMs" | "latePackets" | "duplicatePackets" | "overflowPackets" | "invalidPackets" | "discardedPackets" | "timestampJumps"> = {
+  private readonly c: Omit<NetEqStats, "bufferMs" | "filteredBufferMs" | "targetDelayMs" | "latePackets" | "duplicatePackets" | "overflowPackets" | "invalidPackets" | "discardedPackets" | "timestampJumps" | "timelineResets"> = {
     packetsIn: 0, decodeErrors: 0,
     normal: 0, accelerate: 0, preemptiveExpand: 0, expand: 0, merge: 0, fec: 0, cng: 0, idle: 0,
     concealedSamples: 0, cngSamples: 0, acceleratedSamples: 0, expandedSamples: 0, fecRecoveredFrames: 0, outputFrames: 0,
@@ -138,6 +144,18 @@ export class NetEqPlayout {
     if (typeof packet !== "object" || packet === null) return;
     const result = this.packets.insert(packet, nowUs);
     if (result === "invalid" || result === "duplicate") return;
+    if (result === "late") {
+      // A run of late packets with consecutive timestamps means the stream's timeline is
+      // elsewhere (a sender reset, or we jumped to a garbage timestamp): start over on them.
+      // Random garbage is not consecutive, so a flood of it cannot trigger this.
+      const ts = this.packets.peekTimestamp(packet.timestamp);
+      const step = ts - this.lateTs;
+      this.lateRun = step > 0 && step <= 3 * F ? this.lateRun + 1 : 1;
+      this.lateTs = ts;
+      if (this.lateRun >= LATE_RUN_RESET) this.resetTimeline();
+      return;
+    }
+    this.lateRun = 0;
     if (Number.isNaN(this.firstArrivalUs)) this.firstArrivalUs = nowUs;
     this.delay.update(this.packets.peekTimestamp(packet.timestamp), nowUs);
   }
@@ -206,6 +224,7 @@ export class NetEqPlayout {
       invalidPackets: p["invalid"] ?? 0,
       discardedPackets: p["discarded"] ?? 0,
       timestampJumps: this.delay.stats()["timestampJumps"] ?? 0,
+      timelineResets: this.timelineResets,
     };
   }
 
@@ -220,8 +239,21 @@ export class NetEqPlayout {
     if (this.ownsDecoder) this.decoder.close?.();
   }
 
+  private resetTimeline(): void {
+    this.lateRun = 0;
+    this.timelineResets++;
+    this.packets.reset();
+    this.logic.reset();
+    this.started = false;
+    this.firstArrivalUs = NaN;
+    this.playTs = NaN;
+    this.generated = 0;
+    this.consecutiveExpands = 0;
+    this.lastSeq = NaN;
+  }
+
   private tryStart(nowUs: number): boolean {
-    const first = this.packets.earliest();
+    const first = this.packets.startCandidate(5 * F);
     if (!first || nowUs < this.firstArrivalUs + this.delay.targetDelayMs() * 1000) return false;
     this.started = true;
     this.playTs = first.ts;

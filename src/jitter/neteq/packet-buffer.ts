@@ -1,5 +1,5 @@
 import { checkInt } from "../../errors.js";
-import { SequenceUnwrapper, TimestampUnwrapper } from "../../rtp/wrap-around-unwrapper.js";
+import { seqDiff, timestampDiff } from "../../rtp/wrap-around-unwrapper.js";
 
 /** What the playout needs of an audio RTP packet (RtpPacket has these fields). */
 export interface NetEqPacket {
@@ -32,10 +32,12 @@ export interface PacketBufferOptions {
 export type InsertResult = "inserted" | "duplicate" | "late" | "overflow" | "invalid";
 
 /**
- * NetEQ's packet buffer: encoded packets ordered by RTP timestamp, unwrapped through the one
- * unwrapper (rtp/wrap-around-unwrapper) and snapped to the 20 ms grid of the first packet (a
- * sender whose timestamps wander by a few samples, or a garbage timestamp, still lands in a
- * slot). Bounded: when full, the packet furthest in the future is evicted for an earlier one
+ * NetEQ's packet buffer: encoded packets ordered by RTP timestamp, unwrapped with the one
+ * helper (rtp/wrap-around-unwrapper, RFC 1982 serial distance) relative to the playout point,
+ * not to the newest packet seen: a garbage timestamp can then never drag the unwrapping of the
+ * real stream (a reference-follows-newest unwrapper is moved 2^31 ahead by two such packets).
+ * Timestamps are snapped to the 20 ms grid of the first packet (a sender whose timestamps
+ * wander by a few samples, or a garbage timestamp, still lands in a slot). Bounded: when full, the packet furthest in the future is evicted for an earlier one
  * (the one needed soonest wins, and a flood of far-future garbage cannot starve the stream);
  * otherwise the newcomer is dropped. Late (older than the playout point), duplicate, oversized
  * or empty packets are counted and dropped. Nothing here throws on input.
@@ -44,8 +46,11 @@ export class PacketBuffer {
   private readonly capacity: number;
   private readonly frameSamples: number;
   private readonly maxPayloadBytes: number;
-  private readonly tsUnwrapper = new TimestampUnwrapper();
-  private readonly seqUnwrapper = new SequenceUnwrapper();
+  /** Unwrapping anchors: a raw 32-bit timestamp / 16-bit sequence and their unwrapped values. */
+  private tsAnchorRaw = NaN;
+  private tsAnchor = 0;
+  private seqAnchorRaw = NaN;
+  private seqAnchor = 0;
   /** Sorted by ts, ascending. */
   private readonly packets: BufferedPacket[] = [];
   private gridOrigin = NaN;
@@ -60,7 +65,16 @@ export class PacketBuffer {
 
   /** The unwrapped, grid-snapped timestamp `packet` would get, without inserting it. */
   peekTimestamp(rtpTimestamp: number): number {
-    return this.snap(this.tsUnwrapper.peek(rtpTimestamp));
+    return this.snap(this.unwrapTs(rtpTimestamp));
+  }
+
+  /** Forgets everything (a new timeline): the next packet anchors unwrapping and the grid. */
+  reset(): void {
+    this.packets.length = 0;
+    this.tsAnchorRaw = NaN;
+    this.seqAnchorRaw = NaN;
+    this.gridOrigin = NaN;
+    this.floorTs = -Infinity;
   }
 
   /** Adds a packet; returns what happened (all outcomes are counted). */
@@ -70,10 +84,14 @@ export class PacketBuffer {
       this.counters.invalid++;
       return "invalid";
     }
-    const raw = this.tsUnwrapper.unwrap(packet.timestamp);
+    const raw = this.unwrapTs(packet.timestamp);
     if (Number.isNaN(this.gridOrigin)) this.gridOrigin = raw;
     const ts = this.snap(raw);
-    const seq = this.seqUnwrapper.unwrap(packet.sequenceNumber);
+    if (Number.isNaN(this.seqAnchorRaw)) {
+      this.seqAnchorRaw = packet.sequenceNumber & 0xffff;
+      this.seqAnchor = this.seqAnchorRaw;
+    }
+    const seq = this.seqAnchor + seqDiff(packet.sequenceNumber, this.seqAnchorRaw);
     if (ts < this.floorTs) {
       this.counters.late++;
       return "late";
@@ -109,12 +127,25 @@ export class PacketBuffer {
     return this.packets[0];
   }
 
+  /**
+   * Where playout should start: the earliest packet with a neighbour within `withinSamples`
+   * after it (a real stream comes in runs; a garbage timestamp is alone), else the earliest.
+   */
+  startCandidate(withinSamples: number): BufferedPacket | undefined {
+    for (let i = 0; i + 1 < this.packets.length; i++) {
+      if (this.packets[i + 1]!.ts - this.packets[i]!.ts <= withinSamples) return this.packets[i];
+    }
+    return this.packets[0];
+  }
+
   /** Removes and returns the packet at `ts`. */
   take(ts: number): BufferedPacket | undefined {
     const i = this.lowerBound(ts);
     const p = this.packets[i];
     if (!p || p.ts !== ts) return undefined;
     this.packets.splice(i, 1);
+    this.seqAnchor = p.seq; // unwrap sequence numbers around the playout point
+    this.seqAnchorRaw = p.seq & 0xffff;
     return p;
   }
 
@@ -124,6 +155,11 @@ export class PacketBuffer {
    */
   advanceTo(ts: number): void {
     this.floorTs = Math.max(this.floorTs, ts);
+    if (!Number.isNaN(this.tsAnchorRaw) && this.floorTs > this.tsAnchor) {
+      // Move the unwrapping anchor to the playout point.
+      this.tsAnchorRaw = (this.tsAnchorRaw + (this.floorTs - this.tsAnchor)) % 0x1_0000_0000;
+      this.tsAnchor = this.floorTs;
+    }
     let k = 0;
     while (k < this.packets.length && this.packets[k]!.ts < this.floorTs) k++;
     if (k > 0) {
@@ -155,6 +191,14 @@ export class PacketBuffer {
 
   stats(): Record<string, number> {
     return { ...this.counters, held: this.packets.length };
+  }
+
+  private unwrapTs(rtpTimestamp: number): number {
+    if (Number.isNaN(this.tsAnchorRaw)) {
+      this.tsAnchorRaw = rtpTimestamp >>> 0;
+      this.tsAnchor = this.tsAnchorRaw;
+    }
+    return this.tsAnchor + timestampDiff(rtpTimestamp, this.tsAnchorRaw);
   }
 
   private snap(raw: number): number {
