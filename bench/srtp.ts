@@ -13,6 +13,11 @@
  * Each case reports the median of benchmark.js's samples; the whole set runs twice and the
  * faster median per case is kept, because other processes share this machine.
  *
+ * Protect advances the sequence number by one per call for every implementation, as a real
+ * sender does (protecting one sequence number over and over is no workload; rtcpipe generates the
+ * keystream of a sender's next packets ahead, which a repeated index would defeat). Werift and
+ * the baseline do the same work whatever the number.
+ *
  * Unprotect needs distinct packets (the replay window rejects repeats), so each side decodes a
  * ring of 8192 pre-protected packets and starts a fresh receiver when the ring wraps (one key
  * derivation per 8192 packets, < 0.01 µs each). Writes bench/results/srtp.json and prints
@@ -62,6 +67,11 @@ function rtpPacket(seq: number, rnd: SeededRandom): Uint8Array {
   p[3] = seq & 0xff;
   new DataView(p.buffer).setUint32(8, SSRC);
   return p;
+}
+
+function setSeq(p: Uint8Array, seq: number): void {
+  p[2] = (seq >>> 8) & 0xff;
+  p[3] = seq & 0xff;
 }
 
 /** The straightforward implementation: new cipher/HMAC objects per packet, Buffer.concat. */
@@ -165,6 +175,14 @@ async function runSuite(suite: SrtpSuiteName, weriftProfile: number): Promise<Ro
 
   const out = new Uint8Array(PACKET_BYTES + 64);
   const ours = new SrtpSession(options);
+  const oursAlloc = new SrtpSession(options);
+  // A sender protects each sequence number once, in order: every protect case advances its own.
+  const plainAlloc = plain.slice();
+  const plainBase = plain.slice();
+  let seqOurs = 1;
+  let seqOursAlloc = 1;
+  let seqWerift = 1;
+  let seqBase = 1;
   const werift = new WeriftSrtpSession(weriftKeys);
   let oursRx = new SrtpSession(options);
   let oursRxAlloc = new SrtpSession(options);
@@ -196,16 +214,20 @@ async function runSuite(suite: SrtpSuiteName, weriftProfile: number): Promise<Ro
     `${suite} protect ${PACKET_BYTES}-byte RTP`,
     config,
     b.add("rtcpipe", () => {
+      setSeq(plain, ++seqOurs);
       sink += ours.protectRtpInto(plain, out, 0);
     }),
     b.add("rtcpipe (allocating)", () => {
-      sink += ours.protectRtp(plain).length;
+      setSeq(plainAlloc, ++seqOursAlloc);
+      sink += oursAlloc.protectRtp(plainAlloc).length;
     }),
     b.add("werift", () => {
+      parsed.header.sequenceNumber = ++seqWerift & 0xffff;
       sink += werift.encrypt(parsed.payload, parsed.header).length;
     }),
     b.add("node per-packet baseline", () => {
-      sink += base.protect(plain).length;
+      setSeq(plainBase, ++seqBase);
+      sink += base.protect(plainBase).length;
     }),
     b.cycle(),
     collect("protect"),

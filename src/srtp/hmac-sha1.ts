@@ -86,6 +86,62 @@ export class HmacSha1 {
     return diff === 0;
   }
 
+  /**
+   * As sign, for a message that already sits in a scratch region with room around it:
+   * mem[start .. start+length) is the message, and this call overwrites mem[start-64 .. start)
+   * with K ^ ipad and (trailer >= 0) mem[start+length .. +4) with the trailer, then hashes
+   * `input`, the caller's view of mem[start-64 .. start+length(+4)). No copy of the message.
+   */
+  signPrefixed(
+    mem: Uint8Array,
+    input: Uint8Array,
+    start: number,
+    length: number,
+    trailer: number,
+    out: Uint8Array,
+    outOffset: number,
+    tagLength: number,
+  ): void {
+    const h = this.digestPrefixed(mem, input, start, length, trailer);
+    for (let i = 0; i < tagLength; i++) {
+      out[outOffset + i] = ((h[i >>> 2] as number) >>> (24 - ((i & 3) << 3))) & 0xff;
+    }
+  }
+
+  /** As verify (constant time), with the message laid out as for signPrefixed. */
+  verifyPrefixed(
+    mem: Uint8Array,
+    input: Uint8Array,
+    start: number,
+    length: number,
+    trailer: number,
+    tag: Uint8Array,
+    tagOffset: number,
+    tagLength: number,
+  ): boolean {
+    const h = this.digestPrefixed(mem, input, start, length, trailer);
+    let diff = 0;
+    for (let i = 0; i < tagLength; i++) {
+      diff |= (((h[i >>> 2] as number) >>> (24 - ((i & 3) << 3))) & 0xff) ^ (tag[tagOffset + i] as number);
+    }
+    return diff === 0;
+  }
+
+  private digestPrefixed(mem: Uint8Array, input: Uint8Array, start: number, length: number, trailer: number): Int32Array {
+    if (oneShotHash === undefined) return this.digestFallback(mem, start, length, trailer);
+    const ipad = this.scratch;
+    const p0 = start - 64;
+    for (let i = 0; i < 64; i++) mem[p0 + i] = ipad[i] as number;
+    if (trailer >= 0) {
+      const p = start + length;
+      mem[p] = trailer >>> 24;
+      mem[p + 1] = (trailer >>> 16) & 0xff;
+      mem[p + 2] = (trailer >>> 8) & 0xff;
+      mem[p + 3] = trailer & 0xff;
+    }
+    return this.outer(oneShotHash("sha1", input, "latin1"));
+  }
+
   private digestWords(data: Uint8Array, offset: number, length: number, trailer: number): Int32Array {
     const total = length + (trailer >= 0 ? 4 : 0);
     if (oneShotHash === undefined) return this.digestFallback(data, offset, length, trailer);
@@ -108,7 +164,11 @@ export class HmacSha1 {
       input = s.subarray(0, 64 + total);
       this.hashInput = input;
     }
-    const inner = oneShotHash("sha1", input, "latin1");
+    return this.outer(oneShotHash("sha1", input, "latin1"));
+  }
+
+  /** The outer hash over the inner digest (a 20-char latin1 string), from the K ^ opad state. */
+  private outer(inner: string): Int32Array {
     // Outer hash: one block [inner digest (20) | 0x80 | zeros | bit length of 64 + 20 bytes].
     const w = this.w;
     for (let i = 0; i < 5; i++) {

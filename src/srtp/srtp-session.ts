@@ -22,6 +22,7 @@ import { AesGcmAead } from "./aes-gcm-aead.js";
 import { ByteSlab } from "./byte-slab.js";
 import { guessRolloverCounter } from "./guess-rollover-counter.js";
 import { HmacSha1 } from "./hmac-sha1.js";
+import { PacketScratch } from "./packet-scratch.js";
 import { deriveSrtpSessionKeys, type SrtpSessionKeys } from "./key-derivation.js";
 import { ReplayVerdict, ReplayWindow } from "./replay-window.js";
 import { SRTP_SUITES, type SrtpSuiteName, type SrtpSuiteParams } from "./srtp-suite.js";
@@ -65,6 +66,9 @@ interface RtpSendState {
 }
 
 const DEFAULT_REPLAY_WINDOW = 128;
+/** PacketScratch view slots of the AES-CM paths (AesGcmAead uses 0 and 1). */
+const VIEW_HASH = 2;
+const VIEW_OUT = 3;
 const SRTCP_INDEX_BYTES = 4;
 
 export class SrtpSession {
@@ -87,6 +91,8 @@ export class SrtpSession {
   private readonly rtpAead: AesGcmAead | undefined;
   private readonly rtcpAead: AesGcmAead | undefined;
   private readonly aad = new Uint8Array(64);
+  /** Where packets are encrypted and hashed (WASM linear memory; see PacketScratch). */
+  private readonly scratch = new PacketScratch();
   /** Backs the arrays the allocating methods return (see ByteSlab). */
   private readonly slab = new ByteSlab();
 
@@ -132,8 +138,8 @@ export class SrtpSession {
 
     const keys = sessionKeys ?? deriveSrtpSessionKeys(suite, options.masterKey, options.masterSalt);
     if (suite.aead) {
-      this.rtpAead = new AesGcmAead(keys.rtp.encryptionKey, keys.rtp.salt);
-      this.rtcpAead = new AesGcmAead(keys.rtcp.encryptionKey, keys.rtcp.salt);
+      this.rtpAead = new AesGcmAead(keys.rtp.encryptionKey, keys.rtp.salt, this.scratch);
+      this.rtcpAead = new AesGcmAead(keys.rtcp.encryptionKey, keys.rtcp.salt, this.scratch);
     } else {
       this.rtpKeystream = new AesCmKeystream(keys.rtp.encryptionKey, keys.rtp.salt);
       this.rtcpKeystream = new AesCmKeystream(keys.rtcp.encryptionKey, keys.rtcp.salt);
@@ -213,9 +219,13 @@ export class SrtpSession {
       if (!samePlace(src, dst, dstOffset)) dst.set(src.subarray(0, hdrLen), dstOffset);
       aead.seal(src.subarray(0, hdrLen), src.subarray(hdrLen, len), dst, dstOffset + hdrLen);
     } else {
-      if (!samePlace(src, dst, dstOffset)) dst.set(src, dstOffset);
-      (this.rtpKeystream as AesCmKeystream).xorInPlace(dst, dstOffset + hdrLen, len - hdrLen, ssrc, roc, seq);
-      (this.rtpMac as HmacSha1).sign(dst, dstOffset, len, roc, dst, dstOffset + len, this.rtpTagLength);
+      // In scratch: [K^ipad | packet | ROC | keystream]; encrypt, MAC, copy out (see PacketScratch).
+      const sc = this.scratch;
+      const p = sc.reserve(2 * len + 128) + 64;
+      sc.bytes.set(src, p);
+      this.cmEncryptInScratch(this.rtpKeystream as AesCmKeystream, p + hdrLen, len - hdrLen, ssrc, roc * 65536 + seq);
+      (this.rtpMac as HmacSha1).signPrefixed(sc.bytes, sc.view(VIEW_HASH, p - 64, 64 + len + 4), p, len, roc, dst, dstOffset + len, this.rtpTagLength);
+      dst.set(sc.view(VIEW_OUT, p, len), dstOffset);
     }
     this.nProtected++;
     return outLen;
@@ -276,11 +286,16 @@ export class SrtpSession {
       }
       if (!samePlace(src, dst, dstOffset)) dst.set(src.subarray(0, hdrLen), dstOffset);
     } else {
-      if (!(this.rtpMac as HmacSha1).verify(packet, 0, bodyLen, v, packet, bodyLen, tagLen)) {
+      // In scratch: [K^ipad | packet (its tag overwritten by the ROC) | keystream].
+      const sc = this.scratch;
+      const p = sc.reserve(2 * len + 128) + 64;
+      sc.bytes.set(packet, p);
+      if (!(this.rtpMac as HmacSha1).verifyPrefixed(sc.bytes, sc.view(VIEW_HASH, p - 64, 64 + bodyLen + 4), p, bodyLen, v, packet, bodyLen, tagLen)) {
         this.authFailed("SRTP", ssrc, index);
       }
-      if (!samePlace(packet, dst, dstOffset)) dst.set(packet.subarray(0, bodyLen), dstOffset);
-      (this.rtpKeystream as AesCmKeystream).xorInPlace(dst, dstOffset + hdrLen, bodyLen - hdrLen, ssrc, v, seq);
+      // Authenticated: decrypt in scratch, then copy out (dst may alias packet: it was copied).
+      this.cmEncryptInScratch(this.rtpKeystream as AesCmKeystream, p + hdrLen, bodyLen - hdrLen, ssrc, index);
+      dst.set(sc.view(VIEW_OUT, p, bodyLen), dstOffset);
     }
 
     // Authenticated: now update ROC, s_l and the replay list (RFC 3711 Section 3.3.1, 3.3.2).
@@ -380,13 +395,14 @@ export class SrtpSession {
       }
       writeU32(dst, dstOffset + len + this.rtcpTagLength, word);
     } else {
-      // header(8) || cipher || E||index || tag  (RFC 3711 Section 3.4)
-      if (!samePlace(src, dst, dstOffset)) dst.set(src, dstOffset);
-      if (encrypt) {
-        (this.rtcpKeystream as AesCmKeystream).xorInPlace(dst, dstOffset + 8, len - 8, ssrc, index >>> 16, index & 0xffff);
-      }
-      writeU32(dst, dstOffset + len, word);
-      (this.rtcpMac as HmacSha1).sign(dst, dstOffset, len + 4, -1, dst, dstOffset + len + 4, this.rtcpTagLength);
+      // header(8) || cipher || E||index || tag  (RFC 3711 Section 3.4), built in scratch.
+      const sc = this.scratch;
+      const p = sc.reserve(2 * len + 128) + 64;
+      sc.bytes.set(src, p);
+      if (encrypt) this.cmEncryptInScratch(this.rtcpKeystream as AesCmKeystream, p + 8, len - 8, ssrc, index);
+      writeU32(sc.bytes, p + len, word);
+      (this.rtcpMac as HmacSha1).signPrefixed(sc.bytes, sc.view(VIEW_HASH, p - 64, 64 + len + 4), p, len + 4, -1, dst, dstOffset + len + 4, this.rtcpTagLength);
+      dst.set(sc.view(VIEW_OUT, p, len + 4), dstOffset);
     }
     this.nProtected++;
     return outLen;
@@ -454,13 +470,14 @@ export class SrtpSession {
       }
       if (!ok) this.authFailed("SRTCP", ssrc, index);
     } else {
-      if (!(this.rtcpMac as HmacSha1).verify(packet, 0, bodyLen + 4, -1, packet, bodyLen + 4, tagLen)) {
+      const sc = this.scratch;
+      const p = sc.reserve(2 * len + 128) + 64;
+      sc.bytes.set(packet, p);
+      if (!(this.rtcpMac as HmacSha1).verifyPrefixed(sc.bytes, sc.view(VIEW_HASH, p - 64, 64 + bodyLen + 4), p, bodyLen + 4, -1, packet, bodyLen + 4, tagLen)) {
         this.authFailed("SRTCP", ssrc, index);
       }
-      if (!samePlace(packet, dst, dstOffset)) dst.set(packet.subarray(0, bodyLen), dstOffset);
-      if (encrypted) {
-        (this.rtcpKeystream as AesCmKeystream).xorInPlace(dst, dstOffset + 8, bodyLen - 8, ssrc, index >>> 16, index & 0xffff);
-      }
+      if (encrypted) this.cmEncryptInScratch(this.rtcpKeystream as AesCmKeystream, p + 8, bodyLen - 8, ssrc, index);
+      dst.set(sc.view(VIEW_OUT, p, bodyLen), dstOffset);
     }
 
     if (window === undefined) {
@@ -472,6 +489,17 @@ export class SrtpSession {
     }
     this.nUnprotected++;
     return bodyLen;
+  }
+
+  /**
+   * XORs the AES-CM keystream of packet `index` of `ssrc` onto scratch[at .. at + n), using the
+   * scratch after the packet (and its 4-byte trailer) for the keystream.
+   */
+  private cmEncryptInScratch(ks: AesCmKeystream, at: number, n: number, ssrc: number, index: number): void {
+    if (n <= 0) return;
+    const k = (at + n + 4 + 15) & ~15;
+    ks.copyKeystream(this.scratch.bytes, k, n, ssrc, index);
+    this.scratch.xorInto(at, k, n);
   }
 
   private authFailed(what: "SRTP" | "SRTCP", ssrc: number, index: number): never {
@@ -544,6 +572,11 @@ function rtpHeaderProblem(p: Uint8Array, len: number, code: number): string {
     default:
       return `header extension does not fit in ${len} bytes`;
   }
+}
+
+/** dst[dstOffset + i] = src[srcOffset + i] for i < n: a loop beats subarray + set for a header. */
+function copyBytes(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dstOffset + i] = src[srcOffset + i] as number;
 }
 
 function readU32(p: Uint8Array, o: number): number {

@@ -185,6 +185,29 @@ export class WasmKernels {
     return dst;
   }
 
+  /**
+   * Raw access for hot paths that lay out their own bytes in the scratch region (SRTP): the
+   * first byte of that region. The region is shared by every kernel call and holds nothing
+   * between calls, so a user writes everything it needs each time.
+   */
+  get scratchOffset(): number {
+    return this.scratchStart;
+  }
+
+  /**
+   * A view of all of linear memory, grown so that `bytes` bytes from scratchOffset fit. The
+   * view object changes only when memory grows (which detaches the old one): callers may cache
+   * sub-views while this returns the same object.
+   */
+  scratchMemory(bytes: number): Uint8Array {
+    return this.reserve(this.scratchStart + bytes);
+  }
+
+  /** `mem[dst + i] ^= mem[src + i]` for i < len, at raw linear-memory positions (no copies). */
+  xorAt(dst: number, src: number, len: number): void {
+    this.raw.xorInto(dst, src, len);
+  }
+
   /** Grows linear memory to hold `endByte` bytes and returns a fresh view over it. */
   private reserve(endByte: number): Uint8Array {
     const mem = this.raw.memory;
