@@ -26,8 +26,10 @@ export interface ReorderBufferOptions {
 export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   readonly name = "reorder";
   private readonly capacity: number;
-  private readonly minWaitUs: number;
-  private readonly maxWaitUs: number;
+  private minWaitUs: number;
+  private maxWaitUs: number;
+  /** How long the first packets wait for an earlier one (the configured minWait, never widened). */
+  private readonly startWaitUs: number;
   private readonly unwrapper = new SequenceUnwrapper();
   private readonly held = new Map<number, { packet: P; arrivalUs: number }>();
   private nextSeq = NaN;
@@ -45,6 +47,16 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
     this.minWaitUs = checkRange("minWaitMs", options.minWaitMs ?? 5, 0, 10_000) * 1000;
     this.maxWaitUs = checkRange("maxWaitMs", options.maxWaitMs ?? 100, 0, 10_000) * 1000;
     if (this.maxWaitUs < this.minWaitUs) this.maxWaitUs = this.minWaitUs;
+    this.startWaitUs = this.minWaitUs;
+  }
+
+  /**
+   * Changes how long a gap may be waited for, e.g. to give a retransmission (NACK/RTX) one
+   * round trip to arrive.
+   */
+  setWaitBounds(minWaitUs: number, maxWaitUs: number): void {
+    this.minWaitUs = Math.max(0, minWaitUs);
+    this.maxWaitUs = Math.max(this.minWaitUs, maxWaitUs);
   }
 
   /** How long a gap is currently waited for (µs). */
@@ -86,7 +98,7 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   }
 
   override tick(nowUs: number): void {
-    if (!this.started && this.held.size > 0 && nowUs - this.firstArrivalUs >= this.minWaitUs) this.release(nowUs);
+    if (!this.started && this.held.size > 0 && nowUs - this.firstArrivalUs >= this.startWaitUs) this.release(nowUs);
     if (this.held.size > 0 && !Number.isNaN(this.gapSinceUs) && nowUs - this.gapSinceUs >= this.waitUs) {
       this.skipGap(nowUs);
     }
@@ -94,7 +106,7 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
 
   /** Time by which `tick` should next run to release a waited-for gap, or undefined. */
   nextDueUs(): number | undefined {
-    if (!this.started && this.held.size > 0) return this.firstArrivalUs + this.minWaitUs;
+    if (!this.started && this.held.size > 0) return this.firstArrivalUs + this.startWaitUs;
     return this.held.size > 0 && !Number.isNaN(this.gapSinceUs) ? this.gapSinceUs + this.waitUs : undefined;
   }
 
@@ -111,7 +123,7 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   private release(nowUs: number): void {
     // The first packets wait minWait, in case the stream's real first packet is still coming.
     if (!this.started) {
-      if (nowUs - this.firstArrivalUs < this.minWaitUs) return;
+      if (nowUs - this.firstArrivalUs < this.startWaitUs) return;
       this.started = true;
       let oldest = Infinity;
       for (const k of this.held.keys()) if (k < oldest) oldest = k;

@@ -26,7 +26,7 @@ export interface VideoPlayoutBufferOptions {
 export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
   readonly name = "video-playout";
   private readonly usPerTick: number;
-  private readonly extraUs: number;
+  private extraUs: number;
   private readonly maxUs: number;
   private readonly capacity: number;
   private readonly unwrapper = new TimestampUnwrapper();
@@ -44,15 +44,32 @@ export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
     this.estimator = new RelativeDelayEstimator({ windowSize: options.windowFrames ?? 90 });
   }
 
+  /**
+   * Extra delay on top of the jitter estimate, e.g. one RTT while retransmissions are frequent
+   * so a recovered frame is still in time (libwebrtc's jitter estimate adds rtt x multiplier
+   * in the same situation).
+   */
+  setExtraDelayUs(extraUs: number): void {
+    this.extraUs = Math.max(0, extraUs);
+  }
+
   /** Current jitter delay (µs) added to the fastest transit. */
   get delayUs(): number {
     return Math.min(this.maxUs, this.estimator.targetUs() + this.extraUs);
   }
 
+  /**
+   * Tells the buffer when each frame's packets really arrived from the network. Without it the
+   * time a frame reaches this buffer is used; with it, a frame held back behind a lost packet
+   * (waiting for a retransmission) or completed by one does not count as network jitter, so
+   * recovering one frame does not raise the delay of all the others.
+   */
+  networkArrivalUs: (rtpTimestamp: number) => number | undefined = () => undefined;
+
   push(frame: EncodedFrame, nowUs: number): void {
     this.counters.framesIn++;
     const mediaUs = this.unwrapper.unwrap(frame.rtpTimestamp) * this.usPerTick;
-    this.estimator.add(nowUs - mediaUs);
+    this.estimator.add((this.networkArrivalUs(frame.rtpTimestamp) ?? nowUs) - mediaUs);
     this.queue.push({ frame, mediaUs });
     while (this.queue.length > this.capacity) {
       this.counters.framesFlushed++;

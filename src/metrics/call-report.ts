@@ -33,6 +33,12 @@ export interface VideoReport {
   psnrDb: { mean: number; p5: number; min: number };
   freeze: { count: number; totalMs: number; longestMs: number; percentOfCall: number };
   packets: PacketCounts;
+  /** RTX packets sent in answer to NACKs, and how many of them arrived and were used. */
+  retransmitted: number;
+  recoveredByRtx: number;
+  nacksSent: number;
+  /** RTX bytes as a % of all RTP bytes sent (media + RTX). */
+  rtxOverheadPct: number;
   bitrateKbps: number;
   encodeMsMean: number;
   decodeMsMean: number;

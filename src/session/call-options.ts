@@ -45,6 +45,8 @@ export interface CallOptions {
    */
   modelProcessingTime?: boolean;
   srtpSuite?: SrtpSuiteName;
+  /** Generic NACK + RTX retransmission for video (RFC 4585, RFC 4588); default true. */
+  nack?: boolean;
   mtuBytes?: number;
   /** Called once with the network and clock before the call starts (to inject traffic in tests). */
   onNetwork?: (network: import("../net/emulated-network.js").EmulatedNetwork, clock: import("../pipeline/clock.js").Clock) => void;
@@ -92,6 +94,7 @@ export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
     realtime: (o.realtime ?? false) || o.transport === "udp",
     transport: checkOneOf("transport", o.transport ?? "emulated", ["emulated", "udp"]),
     modelProcessingTime: o.modelProcessingTime ?? true,
+    nack: o.nack ?? true,
     srtpSuite: checkOneOf("srtpSuite", o.srtpSuite ?? "AEAD_AES_128_GCM", SRTP_SUITE_NAMES),
     mtuBytes: checkInt("mtuBytes", o.mtuBytes ?? 1200, 256, 9000),
     onProgress: o.onProgress,

@@ -102,6 +102,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
     video: o.video === "none" ? undefined : {
       codec: o.video, width: o.width, height: o.height, fps: o.fps, bitrateBps: o.videoBitrateBps,
       keyframeIntervalFrames: o.keyframeIntervalFrames, ssrc: rng.nextUint32(),
+      rtxSsrc: o.nack ? rng.nextUint32() : undefined,
     },
     audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: false, complexity: 9, ssrc: rng.nextUint32() },
     srtpSuite: o.srtpSuite,
@@ -109,7 +110,13 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   });
   const keysAB = srtpKeys(o.srtpSuite);
   const keysBA = srtpKeys(o.srtpSuite);
-  const receive = { video: o.video === "none" ? undefined : o.video, audio: o.audio === "none" ? undefined : { channels: 1 as const } };
+  const sendConfigs = [sendConfig(), sendConfig()] as const;
+  const receiveFrom = (remote: SendConfig) => ({
+    video: o.video === "none" ? undefined : o.video,
+    videoSsrc: remote.video?.ssrc,
+    videoRtxSsrc: remote.video?.rtxSsrc,
+    audio: o.audio === "none" ? undefined : { channels: 1 as const },
+  });
   const processing = !o.realtime && o.modelProcessingTime;
 
   const sides: Side[] = [];
@@ -128,8 +135,8 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
       cname: `rtcpipe-${name}`,
       transport,
       clock,
-      send: sendConfig(),
-      receive,
+      send: sendConfigs[index]!,
+      receive: receiveFrom(sendConfigs[1 - index]!),
       srtp: { suite: o.srtpSuite, send: index === 0 ? keysAB : keysBA, receive: index === 0 ? keysBA : keysAB },
       wallClockUs,
       addProcessingTime: processing,
@@ -308,7 +315,8 @@ function buildReport(
   if (o.video !== "none") {
     const sent = both("videoSend.packetizer.packets");
     const lostWire = wireLost("video");
-    const late = both("videoReceive.reorder.late");
+    // After recovery (RTX), a packet is lost when the reorder buffer gave up waiting for it.
+    const residual = both("videoReceive.reorder.skippedLost");
     const psnrAll = mergePercentiles(a.metrics.psnrY, b.metrics.psnrY);
     const fa = a.metrics.freezes.stats();
     const fb = b.metrics.freezes.stats();
@@ -329,7 +337,11 @@ function buildReport(
         longestMs: Math.max(fa.longestMs, fb.longestMs),
         percentOfCall: ((fa.totalMs + fb.totalMs) / 2 / (o.durationS * 1000)) * 100,
       },
-      packets: packetCounts(sent, lostWire, lostWire + late),
+      packets: packetCounts(sent, lostWire, residual),
+      retransmitted: both("rtxOut"),
+      recoveredByRtx: both("rtxIn"),
+      nacksSent: a.peer.rtcp.nackSent + b.peer.rtcp.nackSent,
+      rtxOverheadPct: (100 * both("rtxOutBytes")) / Math.max(1, both("mediaOutBytes")),
       bitrateKbps: (both("videoSend.packetizer.bytes") * 8) / 1000 / o.durationS / 2,
       encodeMsMean: both("videoSend.encoder.encodeMsTotal") / Math.max(1, both("videoSend.encoder.framesIn")),
       decodeMsMean: (decodeMs[0]! + decodeMs[1]!) / 2,

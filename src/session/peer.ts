@@ -13,9 +13,13 @@ import type { PlayoutSlot } from "../jitter/audio-playout-buffer.js";
 import { AudioReceiveStream } from "./audio-receive-stream.js";
 import { RtcpReporter } from "./rtcp-reporter.js";
 import { isRtcpPacket } from "../srtp/is-rtcp-packet.js";
-import { PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
+import { PAYLOAD_TYPES, RTX_PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
 import { VideoReceiveStream } from "./video-receive-stream.js";
 import { SendStream } from "./send-stream.js";
+import { NackGenerator } from "../feedback/nack-generator.js";
+import { NackResponder } from "../feedback/nack-responder.js";
+import { RtxReceiver } from "../feedback/rtx-receiver.js";
+import { GenericNack } from "../rtcp/generic-nack.js";
 import type { VpxEncoder } from "../codec/vpx-encoder.js";
 import type { OpusEncoder } from "../codec/opus-encoder.js";
 
@@ -36,8 +40,11 @@ export interface PeerOptions {
   transport: Transport;
   clock: Clock;
   send: SendConfig;
-  /** What the remote sends, so the matching receive paths exist. */
-  receive: { video?: VideoCodecName; audio?: { channels: 1 | 2 } };
+  /**
+   * What the remote sends, so the matching receive paths exist. `videoRtxSsrc` (with
+   * `videoSsrc`) turns on NACK generation and RTX reception (RFC 4585, RFC 4588).
+   */
+  receive: { video?: VideoCodecName; videoSsrc?: number; videoRtxSsrc?: number; audio?: { channels: 1 | 2 } };
   srtp: { suite: SrtpSuiteName; send: SrtpKeys; receive: SrtpKeys };
   /** µs since the Unix epoch for a time on `clock` (the NTP time in SRs). */
   wallClockUs: (nowUs: number) => number;
@@ -75,8 +82,12 @@ export class Peer {
   private lastPliUs = -Infinity;
   private lastKeyframeRequestUs = -Infinity;
   private remoteVideoSsrc: number | undefined;
+  private readonly nackResponder: NackResponder | undefined;
+  private readonly nackGenerator: NackGenerator | undefined;
+  private readonly rtxReceiver: RtxReceiver | undefined;
+  private readonly recentNackUs: number[] = [];
   private closed = false;
-  private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0 };
+  private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0 };
 
   private constructor(
     private readonly options: PeerOptions,
@@ -98,6 +109,21 @@ export class Peer {
     if (audioReceive) audioReceive.onFrame = (f, t, s) => this.onAudioFrame(f, t, s);
     options.transport.onReceive = (data, nowUs) => this.onDatagram(data, nowUs);
     this.rtcp.onPictureLoss = () => this.onPictureLoss(this.options.clock.nowUs());
+    const video = options.send.video;
+    if (video?.rtxSsrc !== undefined) {
+      this.nackResponder = new NackResponder({
+        mediaSsrc: video.ssrc,
+        rtx: { ssrc: video.rtxSsrc, payloadType: RTX_PAYLOAD_TYPES[video.codec], initialSequenceNumber: this.rng.int(0, 0xffff) },
+      });
+      this.rtcp.onNack = (nack) => this.onNack(nack, this.options.clock.nowUs());
+    }
+    const rx = options.receive;
+    if (rx.video && rx.videoSsrc !== undefined && rx.videoRtxSsrc !== undefined) {
+      this.nackGenerator = new NackGenerator();
+      this.rtxReceiver = new RtxReceiver({
+        mappings: [{ rtxSsrc: rx.videoRtxSsrc, rtxPayloadType: RTX_PAYLOAD_TYPES[rx.video], mediaSsrc: rx.videoSsrc, mediaPayloadType: PAYLOAD_TYPES[rx.video] }],
+      });
+    }
   }
 
   static async create(options: PeerOptions): Promise<Peer> {
@@ -152,6 +178,8 @@ export class Peer {
     add("videoReceive", this.videoReceive?.stats());
     add("audioReceive", this.audioReceive?.stats());
     add("transport", this.options.transport.stats());
+    add("nackGenerator", this.nackGenerator?.stats() as Record<string, number> | undefined);
+    add("nackResponder", this.nackResponder?.stats() as Record<string, number> | undefined);
     return s;
   }
 
@@ -184,6 +212,8 @@ export class Peer {
       for (let i = 0; i < wire.length; i++) {
         this.options.transport.send(wire[i]!, atUs);
         this.counters.rtpOut++;
+        this.counters.mediaOutBytes += wire[i]!.length;
+        if (packets[i]!.ssrc === this.options.send.video?.ssrc) this.nackResponder?.onPacketSent(packets[i]!, atUs);
         this.rtcp.onRtpSent(packets[i]!, atUs);
         this.onRtpSent(packets[i]!, wire[i]!.length, atUs);
       }
@@ -210,12 +240,26 @@ export class Peer {
         this.rtcp.onRtcp(RtcpCompoundPacket.parse(plain), nowUs);
       } else {
         const plain = this.srtpRx.unprotectRtp(data);
-        const packet = RtpPacket.parse(plain);
+        let packet = RtpPacket.parse(plain);
+        let retransmitted = false;
         this.counters.rtpIn++;
-        this.rtcp.onRtpReceived(packet, nowUs);
+        if (this.rtxReceiver?.isRtxSsrc(packet.ssrc)) {
+          // A retransmission (RFC 4588 4): restore the original packet, then treat it as media.
+          const original = this.rtxReceiver.push(packet);
+          if (!original) {
+            this.counters.rtxDropped++;
+            return;
+          }
+          this.counters.rtxIn++;
+          packet = original;
+          retransmitted = true;
+        } else {
+          this.rtcp.onRtpReceived(packet, nowUs);
+        }
         if (this.videoReceive && packet.payloadType === PAYLOAD_TYPES[this.options.receive.video!]) {
           this.remoteVideoSsrc = packet.ssrc;
-          this.videoReceive.push(packet, nowUs);
+          this.nackGenerator?.received(packet.sequenceNumber, nowUs);
+          this.videoReceive.push(packet, nowUs, retransmitted);
         }
         else if (this.audioReceive && packet.payloadType === PAYLOAD_TYPES.opus) this.audioReceive.push(packet, nowUs);
         else this.counters.unknownPayloadType++;
@@ -228,6 +272,43 @@ export class Peer {
     }
     this.wake(nowUs);
     this.requestKeyframeIfNeeded(nowUs);
+  }
+
+  /** The RTT measured by RTCP, or 100 ms before the first report. */
+  private rttUs(): number {
+    return Number.isFinite(this.rtcp.lastRttUs) ? this.rtcp.lastRttUs : 100_000;
+  }
+
+  /**
+   * Asks for the video packets found missing (RFC 4585 6.2.1 Generic NACK), and gives the
+   * reorder buffer one round trip (plus margin) to get them back before it gives a gap up.
+   */
+  private sendNacks(nowUs: number): void {
+    const gen = this.nackGenerator;
+    if (!gen || this.remoteVideoSsrc === undefined) return;
+    const rtt = this.rttUs();
+    // Long enough for a NACK, its RTX, and one retry if the first RTX is lost too.
+    this.videoReceive?.reorder.setWaitBounds(Math.min(600_000, 2.2 * rtt + 30_000), 800_000);
+    const r = gen.tick(nowUs, rtt);
+    if (r.sequenceNumbers.length > 0) {
+      this.sendRtcp(nowUs, false, [], [GenericNack.fromSequenceNumbers(this.rtcp.fallbackSsrc, this.remoteVideoSsrc, r.sequenceNumbers)]);
+      this.recentNackUs.push(nowUs);
+    }
+    // While losses keep needing retransmission (3+ NACK rounds in 10 s), play video one RTT
+    // later so recovered frames are in time instead of each one causing a stall.
+    while (this.recentNackUs.length > 0 && nowUs - this.recentNackUs[0]! > 10_000_000) this.recentNackUs.shift();
+    this.videoReceive?.playout.setExtraDelayUs(this.recentNackUs.length >= 3 ? rtt + 20_000 : 0);
+  }
+
+  /** Retransmits what a NACK asks for, on the RTX stream (RFC 4588), within the responder's limits. */
+  private onNack(nack: GenericNack, nowUs: number): void {
+    if (!this.nackResponder || this.closed) return;
+    for (const p of this.nackResponder.onNack(nack, nowUs, this.rttUs())) {
+      const wire = this.srtpTx.protectRtp(p.serialize());
+      this.options.transport.send(wire, nowUs);
+      this.counters.rtxOut++;
+      this.counters.rtxOutBytes += wire.length;
+    }
   }
 
   /**
@@ -253,8 +334,13 @@ export class Peer {
   private wake(nowUs: number): void {
     this.videoReceive?.tick(nowUs);
     this.audioReceive?.tick(nowUs);
+    this.sendNacks(nowUs);
     let next = Infinity;
-    for (const t of [this.videoReceive?.nextDueUs(), this.audioReceive?.nextDueUs()]) if (t !== undefined) next = Math.min(next, t);
+    const rtt = this.rttUs();
+    for (const t of [this.videoReceive?.nextDueUs(), this.audioReceive?.nextDueUs(), this.nackGenerator?.nextDueUs(rtt)]) {
+      if (t !== undefined && Number.isFinite(t)) next = Math.min(next, t);
+    }
+    if (next <= nowUs) next = nowUs + 1000;
     if (next === Infinity || next >= this.wakeAtUs) return;
     this.wakeTimer?.cancel();
     this.wakeAtUs = next;
@@ -273,8 +359,8 @@ export class Peer {
     });
   }
 
-  private sendRtcp(nowUs: number, goodbye: boolean, pictureLossFor: readonly number[] = []): void {
-    const compound = this.rtcp.buildReport(nowUs, goodbye, pictureLossFor);
+  private sendRtcp(nowUs: number, goodbye: boolean, pictureLossFor: readonly number[] = [], nacks: readonly GenericNack[] = []): void {
+    const compound = this.rtcp.buildReport(nowUs, goodbye, pictureLossFor, nacks);
     this.options.transport.send(this.srtpTx.protectRtcp(compound), nowUs);
     this.counters.rtcpOut++;
   }

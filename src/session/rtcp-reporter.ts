@@ -1,5 +1,6 @@
 import { Goodbye } from "../rtcp/goodbye.js";
 import { PictureLossIndication } from "../rtcp/picture-loss-indication.js";
+import { GenericNack } from "../rtcp/generic-nack.js";
 import { ReceiverReport } from "../rtcp/receiver-report.js";
 import { ReceiverStatistics } from "../rtcp/receiver-statistics.js";
 import type { ReportBlock } from "../rtcp/report-block.js";
@@ -32,8 +33,12 @@ export class RtcpReporter {
   rrSent = 0;
   pliSent = 0;
   pliReceived = 0;
+  nackSent = 0;
+  nackReceived = 0;
   /** Called when the remote asks for a keyframe of one of our streams (RFC 4585 6.3.1). */
   onPictureLoss: (mediaSsrc: number) => void = () => {};
+  /** Called with a Generic NACK (RFC 4585 6.2.1) about one of our streams. */
+  onNack: (nack: GenericNack) => void = () => {};
   reportsReceived = 0;
   lastRttUs = NaN;
 
@@ -43,7 +48,7 @@ export class RtcpReporter {
     private readonly wallClockUs: (nowUs: number) => number,
     private readonly clockRateOf: (payloadType: number) => number,
     /** SSRC used in RRs when this peer sends nothing. */
-    private readonly fallbackSsrc: number,
+    readonly fallbackSsrc: number,
   ) {}
 
   addSender(ssrc: number, clockRateHz: number): void {
@@ -72,7 +77,7 @@ export class RtcpReporter {
    * Builds a compound report (RFC 3550 6.1): SR/RR, SDES CNAME, then a PLI for each SSRC in
    * `pictureLossFor` (RFC 4585 early feedback rides in a full compound packet), then BYE.
    */
-  buildReport(nowUs: number, goodbye = false, pictureLossFor: readonly number[] = []): Uint8Array {
+  buildReport(nowUs: number, goodbye = false, pictureLossFor: readonly number[] = [], nacks: readonly GenericNack[] = []): Uint8Array {
     const blocks: ReportBlock[] = [];
     for (const r of this.receivers.values()) blocks.push(r.buildReportBlock(nowUs));
     const packets: RtcpPacket[] = [];
@@ -89,6 +94,10 @@ export class RtcpReporter {
     }
     const ssrcs = this.senders.size > 0 ? [...this.senders.keys()] : [this.fallbackSsrc];
     packets.push(new SourceDescription(ssrcs.map((ssrc) => SourceDescription.withCname(ssrc, this.cname).chunks[0]!)));
+    for (const nack of nacks) {
+      packets.push(nack);
+      this.nackSent++;
+    }
     for (const media of pictureLossFor) {
       packets.push(new PictureLossIndication(ssrcs[0]!, media));
       this.pliSent++;
@@ -106,6 +115,9 @@ export class RtcpReporter {
         this.onBlocks(p.reportBlocks, nowUs);
       } else if (p instanceof ReceiverReport) {
         this.onBlocks(p.reportBlocks, nowUs);
+      } else if (p instanceof GenericNack && this.senders.has(p.mediaSsrc)) {
+        this.nackReceived++;
+        this.onNack(p);
       } else if (p instanceof PictureLossIndication && this.senders.has(p.mediaSsrc)) {
         this.pliReceived++;
         this.onPictureLoss(p.mediaSsrc);

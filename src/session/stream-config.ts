@@ -4,6 +4,9 @@ import type { SrtpSuiteName } from "../srtp/srtp-suite.js";
 /** Default RTP payload types (dynamic range, RFC 3551 6), as common WebRTC offers use them. */
 export const PAYLOAD_TYPES = { vp8: 96, vp9: 98, opus: 111 } as const;
 
+/** RTX payload types (RFC 4588 8.1, `apt=` the media type), as common WebRTC offers pair them. */
+export const RTX_PAYLOAD_TYPES = { vp8: 97, vp9: 99 } as const;
+
 /** What one side of a call sends. */
 export interface SendConfig {
   video?: {
@@ -14,6 +17,8 @@ export interface SendConfig {
     bitrateBps: number;
     keyframeIntervalFrames: number;
     ssrc: number;
+    /** Retransmissions (RFC 4588) go out on this SSRC; undefined turns NACK/RTX off. */
+    rtxSsrc?: number;
   };
   audio?: {
     bitrateBps: number;

@@ -28,6 +28,8 @@ export class VideoReceiveStream {
   private decodeUsTotal = 0;
   private decodes = 0;
   private decoded: VideoFrame | undefined;
+  /** Latest network arrival of a first-time packet of each frame, by RTP timestamp. */
+  private readonly arrivals = new Map<number, number>();
   private lossAtKeyframe = 0;
 
   private constructor(
@@ -37,6 +39,7 @@ export class VideoReceiveStream {
     this.depacketizer = new Depacketizer({ codec: options.codec, payloadType: options.payloadType });
     this.reorder.pipe(this.depacketizer);
     this.depacketizer.pipe(this.playout);
+    this.playout.networkArrivalUs = (ts) => this.arrivals.get(ts);
     this.playout.pipe({
       push: (frame: EncodedFrame, nowUs: number) => {
         this.options.annotate?.(frame);
@@ -60,7 +63,16 @@ export class VideoReceiveStream {
     return new VideoReceiveStream(decoder, options);
   }
 
-  push(packet: RtpPacket, nowUs: number): void {
+  /**
+   * Takes one video RTP packet. `retransmitted` marks a packet that came back through RTX: its
+   * late arrival is recovery, not network jitter.
+   */
+  push(packet: RtpPacket, nowUs: number, retransmitted = false): void {
+    if (!retransmitted) {
+      const ts = packet.timestamp;
+      this.arrivals.set(ts, Math.max(this.arrivals.get(ts) ?? 0, nowUs));
+      if (this.arrivals.size > 256) this.arrivals.delete(this.arrivals.keys().next().value as number);
+    }
     this.reorder.push(packet, nowUs);
   }
 

@@ -46,13 +46,26 @@ describe("Call over the emulated network (virtual clock)", () => {
 
   it("a lost reference makes the receiver send PLI (RFC 4585 6.3.1) and the sender a keyframe", async () => {
     // Keyframes only on request: without PLI, video would stay frozen after the first loss.
-    const r = await runCall({ ...small, durationS: 5, delayMs: 30, lossPct: 2, keyframeIntervalFrames: 0, seed: 11 });
+    // NACK off: with retransmission the lost packets would come back and no PLI would be needed.
+    const r = await runCall({ ...small, durationS: 5, delayMs: 30, lossPct: 2, keyframeIntervalFrames: 0, nack: false, seed: 11 });
     expect(r.video!.packets.lostOnWire).toBeGreaterThan(0);
     expect(r.rtcp.pliSent).toBeGreaterThan(0);
     expect(r.rtcp.pliReceived).toBeGreaterThan(0); // RTCP crosses the same lossy path: some PLIs are lost too
     expect(r.rtcp.pliReceived).toBeLessThanOrEqual(r.rtcp.pliSent);
     expect(r.video!.keyframes).toBeGreaterThan(2); // the two first keyframes, and requested ones
     expect(r.video!.framesDecoded).toBeGreaterThan(0.5 * r.video!.framesSent);
+  });
+
+  it("10% loss: Generic NACK (RFC 4585 6.2.1) + RTX (RFC 4588) bring lost video packets back", async () => {
+    const r = await runCall({ ...small, durationS: 6, delayMs: 50, lossPct: 10, keyframeIntervalFrames: 0, seed: 12 });
+    const v = r.video!;
+    expect(v.packets.lostOnWirePct).toBeGreaterThan(6);
+    expect(v.nacksSent).toBeGreaterThan(10);
+    expect(v.recoveredByRtx).toBeGreaterThan(0.7 * v.packets.lostOnWire);
+    // Retransmissions cross the same 10% loss; one retry per RTT gets nearly all back.
+    expect(v.packets.lostAfterRecoveryPct).toBeLessThan(1);
+    expect(v.rtxOverheadPct).toBeLessThan(20);
+    expect(v.fpsDecoded).toBeGreaterThan(25);
   });
 
   it("jitter grows the playout delay; the same seed gives the same call", async () => {
