@@ -69,6 +69,12 @@ export interface CallTimeline {
   psnrDb: number[];
   fps: number[];
   rttMs: number[];
+  /** RTX packets that arrived and were used, per second. */
+  retransmittedPerS: number[];
+  /** Audio slots concealed (loss or underrun), % per second. */
+  concealedPct: number[];
+  /** Video frozen time within each second (ms, mean of both directions). */
+  freezeMs: number[];
 }
 
 export interface CallReport {

@@ -25,6 +25,13 @@ const PLOTS: PlotSpec[] = [
     { key: "wireLossPct", label: "on the wire", color: "#d62728" },
     { key: "residualLossPct", label: "after recovery", color: "#9467bd" },
   ] },
+  { title: "Recovery", unit: "packets/s", series: [
+    { key: "retransmittedPerS", label: "retransmitted (RTX used)", color: "#2ca02c" },
+  ] },
+  { title: "Concealment and freezes", unit: "% / ms", series: [
+    { key: "concealedPct", label: "audio concealed (%)", color: "#ff7f0e" },
+    { key: "freezeMs", label: "video frozen (ms in the second)", color: "#d62728" },
+  ] },
   { title: "Capture-to-render latency (median per second)", unit: "ms", series: [
     { key: "videoLatencyMs", label: "video", color: "#1f77b4" },
     { key: "audioLatencyMs", label: "audio", color: "#ff7f0e" },

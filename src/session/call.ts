@@ -211,25 +211,35 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   }
 
   // Once per second, each receiver samples its gauges and the loss of the link toward it.
-  const prev = [{ sent: 0, lost: 0, late: 0 }, { sent: 0, lost: 0, late: 0 }];
+  // Once per second, each receiver samples its gauges, and counters as per-second deltas.
+  const prev: Record<string, number>[] = [{}, {}];
   const sample = (): void => {
     const ns = net.stats();
     sides.forEach((side, i) => {
       const dir = i === 1 ? "aToB" : "bToA";
-      const sent = ns[`${dir}.packetsIn`] ?? 0;
-      const lost = ["lostRandom", "lostBurst", "lostTrace", "droppedQueue"].reduce((acc, k) => acc + (ns[`${dir}.${k}`] ?? 0), 0);
       const st = side.peer.stats();
-      const late = (st["videoReceive.reorder.late"] ?? 0) + (st["audioReceive.playout.late"] ?? 0);
-      const p = prev[i]!;
-      const dSent = Math.max(1, sent - p.sent);
+      const get = (k: string): number => st[k] ?? 0;
+      const now: Record<string, number> = {
+        sent: ns[`${dir}.packetsIn`] ?? 0,
+        lost: ["lostRandom", "lostBurst", "lostTrace", "droppedQueue"].reduce((acc, k) => acc + (ns[`${dir}.${k}`] ?? 0), 0),
+        // Not recovered in time: video gaps given up, audio slots lost, and late packets.
+        residual: get("videoReceive.reorder.skippedLost") + get("audioReceive.playout.loss") + get("audioReceive.playout.late"),
+        rtx: get("rtxIn"),
+        slots: get("audioReceive.playout.slots"),
+        concealed: get("audioReceive.playout.loss") + get("audioReceive.playout.underrun"),
+      };
+      const d = (k: string): number => now[k]! - (prev[i]![k] ?? 0);
+      const dSent = Math.max(1, d("sent"));
       side.metrics.series.push({
-        wireLossPct: (100 * (lost - p.lost)) / dSent,
-        residualLossPct: (100 * (lost - p.lost + late - p.late)) / dSent,
+        wireLossPct: (100 * d("lost")) / dSent,
+        residualLossPct: (100 * d("residual")) / dSent,
+        retransmittedPerS: d("rtx"),
+        concealedPct: (100 * d("concealed")) / Math.max(1, d("slots")),
         jitterBufferMs: st["videoReceive.video-playout.delayMs"] ?? NaN,
         audioBufferMs: st["audioReceive.playout.bufferedMs"] ?? NaN,
         rttMs: side.peer.rtcp.lastRttUs / 1000,
       });
-      prev[i] = { sent, lost, late };
+      prev[i] = now;
     });
   };
   const sampler = clock.every(1_000_000, (t) => {
@@ -278,6 +288,10 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   net.close();
 
   return buildReport(o, sides, netStats, { wallS, cpu, startedAt: new Date(epochUs / 1000 + startUs / 1000).toISOString() });
+}
+
+function startUsOf(sides: Side[]): number {
+  return sides[0]!.metrics.startUs;
 }
 
 function lossPct(ns: Record<string, number>): number {
@@ -368,7 +382,7 @@ function buildReport(
 
   const timeline: CallTimeline = {
     t: [], videoKbps: [], audioKbps: [], wireLossPct: [], residualLossPct: [], videoLatencyMs: [], audioLatencyMs: [],
-    jitterBufferMs: [], audioBufferMs: [], psnrDb: [], fps: [], rttMs: [],
+    jitterBufferMs: [], audioBufferMs: [], psnrDb: [], fps: [], rttMs: [], retransmittedPerS: [], concealedPct: [], freezeMs: [],
   };
   for (let i = 0; i < Math.min(seconds, Math.ceil(o.durationS)); i++) {
     const bs = [a.metrics.seconds[i], b.metrics.seconds[i]].filter((x) => x !== undefined);
@@ -392,6 +406,15 @@ function buildReport(
     timeline.jitterBufferMs.push(avg((x) => x.jitterBufferMs));
     timeline.audioBufferMs.push(avg((x) => x.audioBufferMs));
     timeline.rttMs.push(avg((x) => x.rttMs));
+    timeline.retransmittedPerS.push(w.reduce((acc, x) => acc + x.retransmittedPerS, 0));
+    timeline.concealedPct.push(avg((x) => x.concealedPct));
+    // Frozen time inside this second (both directions pooled, averaged).
+    const secStart = startUsOf(sides) + i * 1e6;
+    let frozenUs = 0;
+    for (const side of sides) {
+      for (const [f0, f1] of side.metrics.freezes.freezes) frozenUs += Math.max(0, Math.min(f1, secStart + 1e6) - Math.max(f0, secStart));
+    }
+    timeline.freezeMs.push(frozenUs / 1000 / 2);
   }
 
   const cpuS = (run.cpu.user + run.cpu.system) / 1e6;

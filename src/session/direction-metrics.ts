@@ -24,6 +24,8 @@ function newBucket(): SecondBucket {
 export interface SeriesPoint {
   wireLossPct: number;
   residualLossPct: number;
+  retransmittedPerS: number;
+  concealedPct: number;
   jitterBufferMs: number;
   audioBufferMs: number;
   rttMs: number;
@@ -51,7 +53,7 @@ export class DirectionMetrics {
    * @param endUs when the senders stopped: audio slots after it are the drain, not concealment
    */
   constructor(
-    private readonly startUs: number,
+    readonly startUs: number,
     private readonly endUs = Infinity,
   ) {}
 
