@@ -33,6 +33,7 @@ interface CallFlags {
   audioInput?: string;
   realtime?: boolean;
   nack: boolean;
+  fec: boolean;
   transport: string;
   srtp: string;
   mtu: string;
@@ -62,6 +63,7 @@ export function callOptionsFromFlags(f: CallFlags): CallOptions {
     seed: parseNumber("--seed", f.seed, 0, 0xffffffff, true),
     realtime: f.realtime ?? false,
     nack: f.nack,
+    fec: f.fec,
     transport: parseChoice("--transport", f.transport, ["emulated", "udp"] as const),
     mtuBytes: parseNumber("--mtu", f.mtu, 256, 9000, true),
     srtpSuite: parseChoice("--srtp", f.srtp, ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"] as const),
@@ -94,7 +96,7 @@ export function summaryText(r: CallReport): string {
   if (r.audio) {
     const a = r.audio;
     lines.push(
-      `  audio Opus: ${f1(a.bitrateKbps)} kbps, ${a.framesSent} frames sent, ${a.framesDecoded} decoded, ${f1(a.concealedPct, 2)}% concealed`,
+      `  audio Opus: ${f1(a.bitrateKbps)} kbps, ${a.framesSent} frames sent, ${a.framesDecoded} decoded, ${f1(a.concealedPct, 2)}% concealed, ${a.fecRecovered} recovered by in-band FEC`,
       `    latency p50/p95/p99 ${f1(a.latencyMs.p50)}/${f1(a.latencyMs.p95)}/${f1(a.latencyMs.p99)} ms, packets ${a.packets.sent} sent, ${a.packets.lostOnWire} lost on the wire`,
     );
   }
@@ -129,6 +131,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .addOption(new Option("--transport <kind>", "emulated network, or real UDP sockets on 127.0.0.1 (implies --realtime)").choices(["emulated", "udp"]).default("emulated"))
     .addOption(new Option("--srtp <suite>", "SRTP protection suite").choices(["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"]).default("AEAD_AES_128_GCM"))
     .option("--no-nack", "turn off NACK/RTX retransmission of video (RFC 4585/4588)")
+    .option("--no-fec", "turn off forward error correction (Opus in-band FEC)")
     .option("--mtu <bytes>", "largest RTP packet before the SRTP tag", "1200")
     .option("--out <dir>", "write report.json and report.html here")
     .option("--json", "print report.json to stdout instead of the summary")

@@ -52,6 +52,8 @@ export interface AudioReport {
   concealedPct: number;
   latencyMs: LatencySummary;
   packets: PacketCounts;
+  /** Lost frames rebuilt from the next packet's Opus in-band FEC (LBRR). */
+  fecRecovered: number;
   bitrateKbps: number;
 }
 

@@ -1,6 +1,6 @@
 import type { EncodedFrame } from "../codec/encoded-frame.js";
 import { OpusDecoder } from "../codec/opus-decoder.js";
-import { AudioPlayoutBuffer, type PlayoutSlot } from "../jitter/audio-playout-buffer.js";
+import { NetEqPlayout, type NetEqOutput } from "../jitter/neteq/neteq-playout.js";
 import type { AudioFrame } from "../media/audio-frame.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
 
@@ -11,22 +11,25 @@ export interface AudioReceiveStreamOptions {
   annotate?: (frame: EncodedFrame) => void;
 }
 
+const FRAME_US = 20_000;
+
 /**
- * The audio receive path after SRTP: AudioPlayoutBuffer (adaptive delay, one slot per 20 ms)
- * → OpusDecoder, with Opus PLC for slots whose packet was lost or late (RFC 6716 4.4 packet
- * loss concealment) → `onFrame` (play). Every slot plays exactly 20 ms of audio.
+ * The audio receive path after SRTP: a NetEQ-like playout (adaptive target delay from the
+ * inter-arrival distribution, time stretching without pitch change, Opus PLC / in-band FEC,
+ * merge after loss; src/jitter/neteq/) that is asked for one 20 ms frame per 20 ms of the
+ * playout clock, as an audio device would → `onFrame` (play).
  */
 export class AudioReceiveStream {
-  onFrame: (frame: AudioFrame, playUs: number, slot: PlayoutSlot<RtpPacket>) => void = () => {};
-  readonly playout = new AudioPlayoutBuffer<RtpPacket>();
+  onFrame: (frame: AudioFrame, playUs: number, output: NetEqOutput) => void = () => {};
+  readonly neteq: NetEqPlayout;
+  private nextPlayUs = NaN;
   private wrongPayloadType = 0;
-  private decodeErrors = 0;
 
   private constructor(
     readonly decoder: OpusDecoder,
     private readonly options: AudioReceiveStreamOptions,
   ) {
-    this.playout.pipe({ push: (slot: PlayoutSlot<RtpPacket>, nowUs: number) => this.play(slot, nowUs) });
+    this.neteq = new NetEqPlayout(decoder, { channels: options.channels, ...(options.annotate ? { annotate: options.annotate } : {}) });
   }
 
   static async create(options: AudioReceiveStreamOptions): Promise<AudioReceiveStream> {
@@ -38,51 +41,34 @@ export class AudioReceiveStream {
       this.wrongPayloadType++;
       return;
     }
-    this.playout.push(packet, nowUs);
+    this.neteq.insertPacket(packet, nowUs);
+    // The playout clock starts with the first packet; NetEQ itself holds back the start delay.
+    if (Number.isNaN(this.nextPlayUs)) this.nextPlayUs = nowUs;
   }
 
+  /** Pulls every 20 ms frame due by `nowUs` (the audio device's clock). */
   tick(nowUs: number): void {
-    this.playout.tick(nowUs);
+    while (!Number.isNaN(this.nextPlayUs) && this.nextPlayUs <= nowUs) {
+      const playUs = this.nextPlayUs;
+      this.nextPlayUs += FRAME_US;
+      const out = this.neteq.getAudio(playUs);
+      if (out.operation !== "idle") this.onFrame(out.frame, playUs, out);
+    }
   }
 
   nextDueUs(): number | undefined {
-    return this.playout.nextDueUs();
+    return Number.isNaN(this.nextPlayUs) ? undefined : this.nextPlayUs;
   }
 
   stats(): Record<string, number> {
-    const s: Record<string, number> = { wrongPayloadType: this.wrongPayloadType, decodeErrors: this.decodeErrors };
-    for (const [k, v] of Object.entries(this.playout.stats())) s[`playout.${k}`] = v;
+    const s: Record<string, number> = { wrongPayloadType: this.wrongPayloadType };
+    for (const [k, v] of Object.entries(this.neteq.stats())) s[`playout.${k}`] = v;
     for (const [k, v] of Object.entries(this.decoder.stats())) s[`decoder.${k}`] = v;
     return s;
   }
 
   close(): void {
+    this.neteq.close();
     this.decoder.close();
-  }
-
-  private play(slot: PlayoutSlot<RtpPacket>, nowUs: number): void {
-    let frame: AudioFrame | undefined;
-    if (slot.packet) {
-      const encoded: EncodedFrame = {
-        kind: "audio",
-        codec: "opus",
-        data: slot.packet.payload,
-        keyframe: true,
-        rtpTimestamp: slot.packet.timestamp,
-        captureTimeUs: NaN,
-        frameIndex: -1,
-      };
-      this.options.annotate?.(encoded);
-      frame = this.decoder.decode(encoded);
-      if (frame) {
-        frame.captureTimeUs = encoded.captureTimeUs;
-        frame.frameIndex = encoded.frameIndex;
-      } else {
-        this.decodeErrors++;
-      }
-    }
-    // A lost, late or undecodable packet, an underrun or a DTX pause: Opus synthesizes the slot.
-    frame ??= this.decoder.conceal(nowUs);
-    this.onFrame(frame, nowUs, slot);
   }
 }

@@ -47,6 +47,8 @@ export interface CallOptions {
   srtpSuite?: SrtpSuiteName;
   /** Generic NACK + RTX retransmission for video (RFC 4585, RFC 4588); default true. */
   nack?: boolean;
+  /** Forward error correction: Opus in-band FEC for audio; default true. */
+  fec?: boolean;
   mtuBytes?: number;
   /** Called once with the network and clock before the call starts (to inject traffic in tests). */
   onNetwork?: (network: import("../net/emulated-network.js").EmulatedNetwork, clock: import("../pipeline/clock.js").Clock) => void;
@@ -95,6 +97,7 @@ export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
     transport: checkOneOf("transport", o.transport ?? "emulated", ["emulated", "udp"]),
     modelProcessingTime: o.modelProcessingTime ?? true,
     nack: o.nack ?? true,
+    fec: o.fec ?? true,
     srtpSuite: checkOneOf("srtpSuite", o.srtpSuite ?? "AEAD_AES_128_GCM", SRTP_SUITE_NAMES),
     mtuBytes: checkInt("mtuBytes", o.mtuBytes ?? 1200, 256, 9000),
     onProgress: o.onProgress,

@@ -104,7 +104,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
       keyframeIntervalFrames: o.keyframeIntervalFrames, ssrc: rng.nextUint32(),
       rtxSsrc: o.nack ? rng.nextUint32() : undefined,
     },
-    audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: false, complexity: 9, ssrc: rng.nextUint32() },
+    audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: o.fec, complexity: 9, ssrc: rng.nextUint32() },
     srtpSuite: o.srtpSuite,
     mtuBytes: o.mtuBytes,
   });
@@ -223,10 +223,10 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
         sent: ns[`${dir}.packetsIn`] ?? 0,
         lost: ["lostRandom", "lostBurst", "lostTrace", "droppedQueue"].reduce((acc, k) => acc + (ns[`${dir}.${k}`] ?? 0), 0),
         // Not recovered in time: video gaps given up, audio slots lost, and late packets.
-        residual: get("videoReceive.reorder.skippedLost") + get("audioReceive.playout.loss") + get("audioReceive.playout.late"),
+        residual: get("videoReceive.reorder.skippedLost") + get("audioReceive.playout.expand") + get("audioReceive.playout.latePackets"),
         rtx: get("rtxIn"),
-        slots: get("audioReceive.playout.slots"),
-        concealed: get("audioReceive.playout.loss") + get("audioReceive.playout.underrun"),
+        slots: get("audioReceive.playout.outputFrames"),
+        concealed: get("audioReceive.playout.expand"),
       };
       const d = (k: string): number => now[k]! - (prev[i]![k] ?? 0);
       const dSent = Math.max(1, d("sent"));
@@ -236,7 +236,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
         retransmittedPerS: d("rtx"),
         concealedPct: (100 * d("concealed")) / Math.max(1, d("slots")),
         jitterBufferMs: st["videoReceive.video-playout.delayMs"] ?? NaN,
-        audioBufferMs: st["audioReceive.playout.bufferedMs"] ?? NaN,
+        audioBufferMs: st["audioReceive.playout.bufferMs"] ?? NaN,
         rttMs: side.peer.rtcp.lastRttUs / 1000,
       });
       prev[i] = now;
@@ -365,7 +365,8 @@ function buildReport(
   if (o.audio !== "none") {
     const sent = both("audioSend.packetizer.packets");
     const lostWire = wireLost("audio");
-    const late = both("audioReceive.playout.late");
+    const late = both("audioReceive.playout.latePackets");
+    const fecRecovered = both("audioReceive.playout.fecRecoveredFrames");
     const slots = a.metrics.audioSlots + b.metrics.audioSlots;
     const concealed = a.metrics.audioConcealed + b.metrics.audioConcealed;
     audio = {
@@ -375,7 +376,8 @@ function buildReport(
       framesConcealed: concealed,
       concealedPct: slots > 0 ? (100 * concealed) / slots : 0,
       latencyMs: summarize(mergePercentiles(a.metrics.audioLatency, b.metrics.audioLatency)),
-      packets: packetCounts(sent, lostWire, lostWire + late),
+      packets: packetCounts(sent, lostWire, Math.max(0, lostWire + late - fecRecovered)),
+      fecRecovered,
       bitrateKbps: (both("audioSend.packetizer.bytes") * 8) / 1000 / o.durationS / 2,
     };
   }

@@ -3,7 +3,7 @@ import type { VideoFrame } from "../media/video-frame.js";
 import { FreezeDetector } from "../metrics/freeze-detector.js";
 import { Percentiles } from "../metrics/percentiles.js";
 import { psnr } from "../metrics/psnr.js";
-import type { PlayoutSlot } from "../jitter/audio-playout-buffer.js";
+import type { NetEqOutput } from "../jitter/neteq/neteq-playout.js";
 
 /** Per-second buckets of one direction of a call. */
 export interface SecondBucket {
@@ -89,18 +89,26 @@ export class DirectionMetrics {
     }
   }
 
-  onAudioPlayed(frame: AudioFrame, playUs: number, slot: PlayoutSlot): void {
-    if (slot.kind !== "normal" && playUs > this.endUs) return; // the sender has hung up
+  /**
+   * One 20 ms frame played. Concealed means synthesized by PLC ("expand"); FEC-recovered,
+   * stretched and merged frames carry decoded audio, and comfort noise in a DTX pause is what
+   * the sender asked for.
+   */
+  onAudioPlayed(frame: AudioFrame, playUs: number, out: NetEqOutput): void {
+    const concealed = out.operation === "expand";
+    if (concealed && playUs > this.endUs) return; // the sender has hung up
     this.audioSlots++;
-    if (slot.kind === "normal") {
-      this.audioDecoded++;
-      if (Number.isFinite(frame.captureTimeUs)) {
-        const ms = (playUs - frame.captureTimeUs) / 1000;
-        this.audioLatency.add(ms);
-        this.bucket(playUs).audioLatency.add(ms);
-      }
-    } else if (slot.kind === "loss" || slot.kind === "underrun") {
+    if (concealed) {
       this.audioConcealed++;
+      return;
+    }
+    if (out.operation === "cng") return;
+    this.audioDecoded++;
+    if (Number.isFinite(frame.captureTimeUs)) {
+      const ms = (playUs - frame.captureTimeUs) / 1000;
+      this.audioLatency.add(ms);
+      this.bucket(playUs).audioLatency.add(ms);
     }
   }
+
 }

@@ -9,7 +9,7 @@ import { RtpPacket } from "../rtp/rtp-packet.js";
 import { SrtpSession } from "../srtp/srtp-session.js";
 import type { SrtpSuiteName } from "../srtp/srtp-suite.js";
 import { SeededRandom } from "../util/seeded-random.js";
-import type { PlayoutSlot } from "../jitter/audio-playout-buffer.js";
+import type { NetEqOutput } from "../jitter/neteq/neteq-playout.js";
 import { AudioReceiveStream } from "./audio-receive-stream.js";
 import { RtcpReporter } from "./rtcp-reporter.js";
 import { isRtcpPacket } from "../srtp/is-rtcp-packet.js";
@@ -66,7 +66,7 @@ export interface PeerOptions {
  */
 export class Peer {
   onVideoFrame: (frame: VideoFrame, renderUs: number) => void = () => {};
-  onAudioFrame: (frame: AudioFrame, playUs: number, slot: PlayoutSlot<RtpPacket>) => void = () => {};
+  onAudioFrame: (frame: AudioFrame, playUs: number, output: NetEqOutput) => void = () => {};
   /** Called for every RTP packet put on the wire (after SRTP), for metrics. */
   onRtpSent: (packet: RtpPacket, bytes: number, nowUs: number) => void = () => {};
 
@@ -86,6 +86,7 @@ export class Peer {
   private readonly nackGenerator: NackGenerator | undefined;
   private readonly rtxReceiver: RtxReceiver | undefined;
   private readonly recentNackUs: number[] = [];
+  private audioLossPct = 0;
   private closed = false;
   private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0 };
 
@@ -238,6 +239,7 @@ export class Peer {
         const plain = this.srtpRx.unprotectRtcp(data);
         this.counters.rtcpIn++;
         this.rtcp.onRtcp(RtcpCompoundPacket.parse(plain), nowUs);
+        this.adaptAudioFec();
       } else {
         const plain = this.srtpRx.unprotectRtp(data);
         let packet = RtpPacket.parse(plain);
@@ -272,6 +274,21 @@ export class Peer {
     }
     this.wake(nowUs);
     this.requestKeyframeIfNeeded(nowUs);
+  }
+
+  /**
+   * Tells the Opus encoder how much loss to expect (the receiver's RTCP fraction lost, RFC 3550
+   * 6.4.1), so its in-band FEC spends bits on LBRR only when the path loses packets.
+   */
+  private adaptAudioFec(): void {
+    const audio = this.options.send.audio;
+    if (!audio?.inbandFec || !this.audioSend) return;
+    const report = this.rtcp.remote.get(audio.ssrc);
+    if (!report) return;
+    const pct = Math.min(30, Math.round(report.fractionLost * 100));
+    // Rise at once, fall slowly (one point per report), so one clean second does not drop FEC.
+    this.audioLossPct = pct >= this.audioLossPct ? pct : Math.max(pct, this.audioLossPct - 1);
+    this.audioSend.encoder.setExpectedLossPct(this.audioLossPct);
   }
 
   /** The RTT measured by RTCP, or 100 ms before the first report. */

@@ -33,7 +33,8 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
 
   static async audio(config: NonNullable<SendConfig["audio"]>, mtuBytes: number, srtpOverheadBytes: number, initialSequenceNumber: number): Promise<SendStream<AudioFrame, OpusEncoder>> {
     const { channels, bitrateBps, dtx, inbandFec, complexity, ssrc } = config;
-    const encoder = await OpusEncoder.create({ channels, bitrateBps, dtx, inbandFec, complexity });
+    // Expected loss starts at 0 (no LBRR bits spent on a clean path) and follows RTCP reports.
+    const encoder = await OpusEncoder.create({ channels, bitrateBps, dtx, inbandFec, complexity, expectedLossPct: 0 });
     const packetizer = new Packetizer({ codec: "opus", payloadType: PAYLOAD_TYPES.opus, ssrc, mtuBytes, srtpOverheadBytes, initialSequenceNumber });
     return new SendStream(encoder, packetizer);
   }

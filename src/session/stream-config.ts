@@ -24,6 +24,7 @@ export interface SendConfig {
     bitrateBps: number;
     channels: 1 | 2;
     dtx: boolean;
+    /** Opus in-band FEC (LBRR), its strength set from the loss the receiver reports (RTCP RR). */
     inbandFec: boolean;
     complexity: number;
     ssrc: number;

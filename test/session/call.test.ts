@@ -24,7 +24,8 @@ describe("Call over the emulated network (virtual clock)", () => {
     expect(v.latencyMs.p95).toBeLessThan(80);
     expect(a.concealedPct).toBeLessThan(1);
     expect(a.latencyMs.p50).toBeGreaterThanOrEqual(50);
-    expect(a.latencyMs.p95).toBeLessThan(50 + 60);
+    // NetEQ starts at an 80 ms target (libwebrtc's start delay) and lowers it over ~6 s.
+    expect(a.latencyMs.p95).toBeLessThan(50 + 80 + 30);
     expect(r.rtcp.rttMs).toBeGreaterThan(95);
     expect(r.rtcp.rttMs).toBeLessThan(110);
     expect(r.srtp.authFailures).toBe(0);
