@@ -33,12 +33,12 @@ describe("Call over the emulated network (virtual clock)", () => {
   });
 
   it("10% random loss: the wire loss shows in RTCP's count, audio conceals about that share, the call goes on", async () => {
-    const r = await runCall({ ...small, durationS: 5, delayMs: 30, lossPct: 10, seed: 4 });
+    const r = await runCall({ ...small, durationS: 5, delayMs: 30, lossPct: 10, seed: 4, nack: false, fec: false });
     const v = r.video!;
     const a = r.audio!;
     expect(v.packets.lostOnWirePct).toBeGreaterThan(5);
     expect(v.packets.lostOnWirePct).toBeLessThan(15);
-    // No recovery yet (FEC/NACK come in the loss issue): every lost audio packet is concealed.
+    // Recovery off (no FEC, no NACK): every lost audio packet is concealed.
     expect(a.concealedPct).toBeGreaterThan(5);
     expect(a.concealedPct).toBeLessThan(16);
     // Without PLI, video decodes again from each periodic keyframe (every 90 frames).
@@ -67,6 +67,14 @@ describe("Call over the emulated network (virtual clock)", () => {
     expect(v.packets.lostAfterRecoveryPct).toBeLessThan(1);
     expect(v.rtxOverheadPct).toBeLessThan(20);
     expect(v.fpsDecoded).toBeGreaterThan(25);
+  });
+
+  it("10% loss: Opus in-band FEC (RFC 6716 LBRR), switched on by RTCP-reported loss, rebuilds some lost frames", async () => {
+    const off = await runCall({ ...small, durationS: 8, delayMs: 30, lossPct: 10, seed: 13, fec: false });
+    const on = await runCall({ ...small, durationS: 8, delayMs: 30, lossPct: 10, seed: 13 });
+    expect(off.audio!.fecRecovered).toBe(0);
+    expect(on.audio!.fecRecovered).toBeGreaterThan(10);
+    expect(on.audio!.concealedPct).toBeLessThan(off.audio!.concealedPct);
   });
 
   it("jitter grows the playout delay; the same seed gives the same call", async () => {
