@@ -152,13 +152,78 @@ export class AesGcmAead {
   }
 
   /**
+   * seal() for a packet laid out as AAD || plaintext (SRTP: header || payload): writes
+   * packet[0 .. aadLength) || ciphertext || tag to dst[dstOffset ..]. The packet is copied into
+   * the scratch first, so dst may alias it in any way; no sub-views of it are made.
+   */
+  sealPacket(packet: Uint8Array, aadLength: number, textLength: number, dst: Uint8Array, dstOffset: number): void {
+    const a16 = (aadLength + 15) & ~15;
+    const n = textLength;
+    const g = this.placePacket(packet, aadLength, n, 0);
+    this.encryptInScratch(g + a16, n);
+    const c = createCipheriv(this.algorithm, this.key, this.iv);
+    c.setAAD(this.scratch.view(VIEW_AAD, g, a16 + n));
+    c.final();
+    const t = c.getAuthTag();
+    const mem = this.scratch.bytes;
+    for (let i = 0; i < aadLength; i++) dst[dstOffset + i] = mem[g + i] as number;
+    const at = dstOffset + aadLength;
+    if (n > 0) dst.set(this.scratch.view(VIEW_TEXT, g + a16, n), at);
+    const corr = this.correction(aadLength, n);
+    for (let i = 0; i < 16; i++) dst[at + n + i] = (t[i] as number) ^ (corr[i] as number);
+  }
+
+  /**
+   * open() for a packet laid out as AAD || ciphertext || 16-byte tag: on success writes
+   * packet[0 .. aadLength) || plaintext to dst[dstOffset ..] and returns true; on failure
+   * writes nothing. dst may alias the packet in any way.
+   */
+  openPacket(packet: Uint8Array, aadLength: number, textLength: number, dst: Uint8Array, dstOffset: number): boolean {
+    const a16 = (aadLength + 15) & ~15;
+    const n = textLength;
+    const g = this.placePacket(packet, aadLength, n, 16);
+    const corr = this.correction(aadLength, n);
+    const expected = this.expectedTag;
+    const tagAt = aadLength + n;
+    for (let i = 0; i < 16; i++) expected[i] = (packet[tagAt + i] as number) ^ (corr[i] as number);
+    const d = createDecipheriv(this.algorithm, this.key, this.iv);
+    d.setAAD(this.scratch.view(VIEW_AAD, g, a16 + n));
+    d.setAuthTag(expected);
+    try {
+      d.final();
+    } catch {
+      return false;
+    }
+    this.encryptInScratch(g + a16, n);
+    const mem = this.scratch.bytes;
+    for (let i = 0; i < aadLength; i++) dst[dstOffset + i] = mem[g + i] as number;
+    if (n > 0) dst.set(this.scratch.view(VIEW_TEXT, g + a16, n), dstOffset + aadLength);
+    return true;
+  }
+
+  /**
+   * Copies packet[0 .. aadLength + n + extra) into the scratch as [pad16(AAD) | text | extra]
+   * and returns where it starts: the whole packet is copied so that its text lands at
+   * pad16(AAD) (one copy, no sub-view), then the AAD and the zero padding are rewritten.
+   */
+  private placePacket(packet: Uint8Array, aadLength: number, n: number, extra: number): number {
+    const a16 = (aadLength + 15) & ~15;
+    const g = this.scratch.reserve(a16 + 2 * n + extra + 48);
+    const mem = this.scratch.bytes;
+    mem.set(packet, g + a16 - aadLength);
+    for (let i = aadLength - 1; i >= 0; i--) mem[g + i] = packet[i] as number;
+    for (let i = aadLength; i < a16; i++) mem[g + i] = 0;
+    return g;
+  }
+
+  /**
    * Reserves scratch for pad16(aad) + n bytes of text + their keystream, writes pad16(aad) at
    * its start and returns that position.
    */
   private placeAad(aad: Uint8Array, n: number): number {
     const a = aad.length;
     const a16 = (a + 15) & ~15;
-    const g = this.scratch.reserve(a16 + 2 * n + 32);
+    const g = this.scratch.reserve(a16 + 2 * n + 48);
     const mem = this.scratch.bytes;
     if (a <= 64) {
       for (let i = 0; i < a; i++) mem[g + i] = aad[i] as number;
@@ -172,7 +237,8 @@ export class AesGcmAead {
   /** XORs the CTR keystream of the current IV onto scratch[at .. at + n). */
   private encryptInScratch(at: number, n: number): void {
     if (n <= 0) return;
-    const k = (at + n + 15) & ~15;
+    // After the text and a possible 16-byte tag copied behind it.
+    const k = (at + n + 16 + 15) & ~15;
     this.batches(this.layout).copyKeystream(this.scratch.bytes, k, n, this.ssrc, this.index);
     this.scratch.xorInto(at, k, n);
   }

