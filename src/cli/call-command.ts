@@ -96,7 +96,7 @@ export function summaryText(r: CallReport): string {
   if (r.audio) {
     const a = r.audio;
     lines.push(
-      `  audio Opus: ${f1(a.bitrateKbps)} kbps, ${a.framesSent} frames sent, ${a.framesDecoded} decoded, ${f1(a.concealedPct, 2)}% concealed, ${a.fecRecovered} recovered by in-band FEC`,
+      `  audio Opus: ${f1(a.bitrateKbps)} kbps, ${a.framesSent} frames sent, ${a.framesDecoded} decoded, ${f1(a.concealedPct, 2)}% concealed, ${a.fecRecovered} recovered by in-band FEC, RED overhead ${f1(a.redOverheadPct, 0)}%`,
       `    latency p50/p95/p99 ${f1(a.latencyMs.p50)}/${f1(a.latencyMs.p95)}/${f1(a.latencyMs.p99)} ms, packets ${a.packets.sent} sent, ${a.packets.lostOnWire} lost on the wire`,
     );
   }

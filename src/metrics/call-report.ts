@@ -54,6 +54,8 @@ export interface AudioReport {
   packets: PacketCounts;
   /** Lost frames rebuilt from the next packet's Opus in-band FEC (LBRR). */
   fecRecovered: number;
+  /** Redundant (RED, RFC 2198) bytes as a % of the Opus bytes. */
+  redOverheadPct: number;
   bitrateKbps: number;
 }
 

@@ -104,7 +104,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
       keyframeIntervalFrames: o.keyframeIntervalFrames, ssrc: rng.nextUint32(),
       rtxSsrc: o.nack ? rng.nextUint32() : undefined,
     },
-    audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: o.fec, complexity: 9, ssrc: rng.nextUint32() },
+    audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: o.fec, red: o.fec, complexity: 9, ssrc: rng.nextUint32() },
     srtpSuite: o.srtpSuite,
     mtuBytes: o.mtuBytes,
   });
@@ -115,7 +115,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
     video: o.video === "none" ? undefined : o.video,
     videoSsrc: remote.video?.ssrc,
     videoRtxSsrc: remote.video?.rtxSsrc,
-    audio: o.audio === "none" ? undefined : { channels: 1 as const },
+    audio: o.audio === "none" ? undefined : { channels: 1 as const, red: remote.audio?.red ?? false },
   });
   const processing = !o.realtime && o.modelProcessingTime;
 
@@ -161,7 +161,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
     side.peer.onAudioFrame = (frame, playUs, slot) => side.metrics.onAudioPlayed(frame, playUs, slot);
     // Bitrates count RTP payload bytes (what the encoder's target refers to).
     side.peer.onRtpSent = (packet, _wireBytes, nowUs) => {
-      if (packet.payloadType === 111) other.metrics.onAudioSent(packet.payload.length, nowUs);
+      if (packet.ssrc === side.peer.audioSend?.packetizer.ssrc) other.metrics.onAudioSent(packet.payload.length, nowUs);
       else other.metrics.onVideoSent(packet.payload.length, nowUs);
     };
   });
@@ -223,7 +223,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
         sent: ns[`${dir}.packetsIn`] ?? 0,
         lost: ["lostRandom", "lostBurst", "lostTrace", "droppedQueue"].reduce((acc, k) => acc + (ns[`${dir}.${k}`] ?? 0), 0),
         // Not recovered in time: video gaps given up, audio slots lost, and late packets.
-        residual: get("videoReceive.reorder.skippedLost") + get("audioReceive.playout.expand") + get("audioReceive.playout.latePackets"),
+        residual: get("videoReceive.reorder.skippedLost") + get("audioReceive.playout.expand"),
         rtx: get("rtxIn"),
         slots: get("audioReceive.playout.outputFrames"),
         concealed: get("audioReceive.playout.expand"),
@@ -365,7 +365,6 @@ function buildReport(
   if (o.audio !== "none") {
     const sent = both("audioSend.packetizer.packets");
     const lostWire = wireLost("audio");
-    const late = both("audioReceive.playout.latePackets");
     const fecRecovered = both("audioReceive.playout.fecRecoveredFrames");
     const slots = a.metrics.audioSlots + b.metrics.audioSlots;
     const concealed = a.metrics.audioConcealed + b.metrics.audioConcealed;
@@ -376,8 +375,11 @@ function buildReport(
       framesConcealed: concealed,
       concealedPct: slots > 0 ? (100 * concealed) / slots : 0,
       latencyMs: summarize(mergePercentiles(a.metrics.audioLatency, b.metrics.audioLatency)),
-      packets: packetCounts(sent, lostWire, Math.max(0, lostWire + late - fecRecovered)),
+      // After recovery (RED, in-band FEC, the playout's wait), a frame is lost when it had to be
+      // synthesized by PLC.
+      packets: packetCounts(sent, lostWire, concealed),
       fecRecovered,
+      redOverheadPct: (100 * both("audioSend.red-audio-encoder.redundantBytes")) / Math.max(1, both("audioSend.packetizer.bytes")),
       bitrateKbps: (both("audioSend.packetizer.bytes") * 8) / 1000 / o.durationS / 2,
     };
   }

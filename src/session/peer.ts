@@ -13,7 +13,9 @@ import type { NetEqOutput } from "../jitter/neteq/neteq-playout.js";
 import { AudioReceiveStream } from "./audio-receive-stream.js";
 import { RtcpReporter } from "./rtcp-reporter.js";
 import { isRtcpPacket } from "../srtp/is-rtcp-packet.js";
-import { PAYLOAD_TYPES, RTX_PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
+import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, RTX_PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
+import { RedAudioDecoder } from "../fec/red-audio-decoder.js";
+import { RedAudioEncoder } from "../fec/red-audio-encoder.js";
 import { VideoReceiveStream } from "./video-receive-stream.js";
 import { SendStream } from "./send-stream.js";
 import { NackGenerator } from "../feedback/nack-generator.js";
@@ -44,7 +46,7 @@ export interface PeerOptions {
    * What the remote sends, so the matching receive paths exist. `videoRtxSsrc` (with
    * `videoSsrc`) turns on NACK generation and RTX reception (RFC 4585, RFC 4588).
    */
-  receive: { video?: VideoCodecName; videoSsrc?: number; videoRtxSsrc?: number; audio?: { channels: 1 | 2 } };
+  receive: { video?: VideoCodecName; videoSsrc?: number; videoRtxSsrc?: number; audio?: { channels: 1 | 2; red?: boolean } };
   srtp: { suite: SrtpSuiteName; send: SrtpKeys; receive: SrtpKeys };
   /** µs since the Unix epoch for a time on `clock` (the NTP time in SRs). */
   wallClockUs: (nowUs: number) => number;
@@ -85,6 +87,7 @@ export class Peer {
   private readonly nackResponder: NackResponder | undefined;
   private readonly nackGenerator: NackGenerator | undefined;
   private readonly rtxReceiver: RtxReceiver | undefined;
+  private readonly redDecoder: RedAudioDecoder | undefined;
   private readonly recentNackUs: number[] = [];
   private audioLossPct = 0;
   private closed = false;
@@ -119,6 +122,10 @@ export class Peer {
       this.rtcp.onNack = (nack) => this.onNack(nack, this.options.clock.nowUs());
     }
     const rx = options.receive;
+    if (rx.audio?.red && audioReceive) {
+      this.redDecoder = new RedAudioDecoder({ redPayloadType: AUDIO_RED_PAYLOAD_TYPE });
+      this.redDecoder.pipe({ push: (p: RtpPacket, t: number) => audioReceive.push(p, t) });
+    }
     if (rx.video && rx.videoSsrc !== undefined && rx.videoRtxSsrc !== undefined) {
       this.nackGenerator = new NackGenerator();
       this.rtxReceiver = new RtxReceiver({
@@ -179,6 +186,7 @@ export class Peer {
     add("videoReceive", this.videoReceive?.stats());
     add("audioReceive", this.audioReceive?.stats());
     add("transport", this.options.transport.stats());
+    add("redDecoder", this.redDecoder?.stats());
     add("nackGenerator", this.nackGenerator?.stats() as Record<string, number> | undefined);
     add("nackResponder", this.nackResponder?.stats() as Record<string, number> | undefined);
     return s;
@@ -263,6 +271,7 @@ export class Peer {
           this.nackGenerator?.received(packet.sequenceNumber, nowUs);
           this.videoReceive.push(packet, nowUs, retransmitted);
         }
+        else if (this.redDecoder && packet.payloadType === AUDIO_RED_PAYLOAD_TYPE) this.redDecoder.push(packet, nowUs);
         else if (this.audioReceive && packet.payloadType === PAYLOAD_TYPES.opus) this.audioReceive.push(packet, nowUs);
         else this.counters.unknownPayloadType++;
       }
@@ -289,6 +298,10 @@ export class Peer {
     // Rise at once, fall slowly (one point per report), so one clean second does not drop FEC.
     this.audioLossPct = pct >= this.audioLossPct ? pct : Math.max(pct, this.audioLossPct - 1);
     this.audioSend.encoder.setExpectedLossPct(this.audioLossPct);
+    // RED repeats the previous frame from 2% loss, the previous two from 8% (RFC 2198).
+    if (this.audioSend.wrapper instanceof RedAudioEncoder) {
+      this.audioSend.wrapper.setDistance(this.audioLossPct < 2 ? 0 : this.audioLossPct < 8 ? 1 : 2);
+    }
   }
 
   /** The RTT measured by RTCP, or 100 ms before the first report. */

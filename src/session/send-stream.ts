@@ -6,7 +6,8 @@ import type { VideoFrame } from "../media/video-frame.js";
 import type { Stage } from "../pipeline/stage.js";
 import { Packetizer } from "../rtp/packetizer.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
-import { PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
+import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
+import { RedAudioEncoder } from "../fec/red-audio-encoder.js";
 
 /**
  * One media kind's send path up to RTP: encoder → Packetizer. `sendFrame` returns the packets
@@ -19,9 +20,17 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
   private constructor(
     readonly encoder: E,
     readonly packetizer: Packetizer,
+    /** An optional RTP-to-RTP stage after the packetizer (e.g. audio RED). */
+    readonly wrapper?: Stage<RtpPacket, RtpPacket>,
   ) {
     encoder.pipe(packetizer);
-    packetizer.pipe({ push: (p: RtpPacket) => void this.packets.push(p) });
+    const collect = { push: (p: RtpPacket) => void this.packets.push(p) };
+    if (wrapper) {
+      packetizer.pipe(wrapper);
+      wrapper.pipe(collect);
+    } else {
+      packetizer.pipe(collect);
+    }
   }
 
   static async video(config: NonNullable<SendConfig["video"]>, mtuBytes: number, srtpOverheadBytes: number, initialSequenceNumber: number): Promise<SendStream<VideoFrame, VpxEncoder>> {
@@ -36,7 +45,9 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
     // Expected loss starts at 0 (no LBRR bits spent on a clean path) and follows RTCP reports.
     const encoder = await OpusEncoder.create({ channels, bitrateBps, dtx, inbandFec, complexity, expectedLossPct: 0 });
     const packetizer = new Packetizer({ codec: "opus", payloadType: PAYLOAD_TYPES.opus, ssrc, mtuBytes, srtpOverheadBytes, initialSequenceNumber });
-    return new SendStream(encoder, packetizer);
+    // RED starts at distance 0 and follows the loss the receiver reports.
+    const red = config.red ? new RedAudioEncoder({ redPayloadType: AUDIO_RED_PAYLOAD_TYPE, distance: 0 }) : undefined;
+    return new SendStream(encoder, packetizer, red);
   }
 
   /** Encodes and packetizes one frame; the returned array is reused by the next call. */
@@ -52,6 +63,7 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
     const s: Record<string, number> = {};
     for (const [k, v] of Object.entries(this.encoder.stats())) s[`encoder.${k}`] = v;
     for (const [k, v] of Object.entries(this.packetizer.stats())) s[`packetizer.${k}`] = v;
+    for (const [k, v] of Object.entries(this.wrapper?.stats() ?? {})) s[`${this.wrapper!.name}.${k}`] = v;
     return s;
   }
 

@@ -4,6 +4,9 @@ import type { SrtpSuiteName } from "../srtp/srtp-suite.js";
 /** Default RTP payload types (dynamic range, RFC 3551 6), as common WebRTC offers use them. */
 export const PAYLOAD_TYPES = { vp8: 96, vp9: 98, opus: 111 } as const;
 
+/** Payload type of audio RED (RFC 2198), as Chrome offers red/48000/2. */
+export const AUDIO_RED_PAYLOAD_TYPE = 63;
+
 /** RTX payload types (RFC 4588 8.1, `apt=` the media type), as common WebRTC offers pair them. */
 export const RTX_PAYLOAD_TYPES = { vp8: 97, vp9: 99 } as const;
 
@@ -26,6 +29,8 @@ export interface SendConfig {
     dtx: boolean;
     /** Opus in-band FEC (LBRR), its strength set from the loss the receiver reports (RTCP RR). */
     inbandFec: boolean;
+    /** Audio RED (RFC 2198), its distance set from reported loss; the receiver must expect it. */
+    red?: boolean;
     complexity: number;
     ssrc: number;
   };

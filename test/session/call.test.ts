@@ -69,12 +69,15 @@ describe("Call over the emulated network (virtual clock)", () => {
     expect(v.fpsDecoded).toBeGreaterThan(25);
   });
 
-  it("10% loss: Opus in-band FEC (RFC 6716 LBRR), switched on by RTCP-reported loss, rebuilds some lost frames", async () => {
+  it("10% loss: audio RED (RFC 2198) and Opus in-band FEC, switched on by RTCP-reported loss, keep concealment low", async () => {
     const off = await runCall({ ...small, durationS: 8, delayMs: 30, lossPct: 10, seed: 13, fec: false });
     const on = await runCall({ ...small, durationS: 8, delayMs: 30, lossPct: 10, seed: 13 });
-    expect(off.audio!.fecRecovered).toBe(0);
-    expect(on.audio!.fecRecovered).toBeGreaterThan(10);
-    expect(on.audio!.concealedPct).toBeLessThan(off.audio!.concealedPct);
+    expect(off.audio!.redOverheadPct).toBe(0);
+    expect(off.audio!.concealedPct).toBeGreaterThan(6);
+    // Redundancy starts after the first RTCP report says the path loses packets (~1 s).
+    expect(on.audio!.redOverheadPct).toBeGreaterThan(50);
+    expect(on.audio!.concealedPct).toBeLessThan(off.audio!.concealedPct / 3);
+    expect(on.audio!.packets.lostAfterRecovery).toBeLessThan(on.audio!.packets.lostOnWire / 3);
   });
 
   it("jitter grows the playout delay; the same seed gives the same call", async () => {
