@@ -51,6 +51,10 @@ export class PacketScratch {
    * per packet before writing: memory may have grown (and been replaced) since the last call.
    */
   reserve(bytes: number): number {
+    // Growth of linear memory (by any kernel user) detaches the old view, whose length then
+    // reads 0: so a view still long enough is current, and the Memory object (whose .buffer
+    // getter costs ≈ 40 ns) is consulted only when it is not.
+    if (this.base + bytes <= this.mem.length) return this.base;
     const k = this.kernels;
     if (k !== undefined) {
       const m = k.scratchMemory(this.base - k.scratchOffset + bytes);

@@ -13,6 +13,7 @@ import { CounterLayout, KeystreamBatches } from "../../src/srtp/keystream-batche
 import { SrtpSession } from "../../src/srtp/srtp-session.js";
 import { SRTP_SUITES, type SrtpSuiteName } from "../../src/srtp/srtp-suite.js";
 import { SeededRandom } from "../../src/util/seeded-random.js";
+import { WasmKernels } from "../../src/wasm/kernels.js";
 import { toHex } from "./hex.js";
 
 type Suite = "AES_CM_128_HMAC_SHA1_80" | "AEAD_AES_128_GCM" | "AEAD_AES_256_GCM";
@@ -128,6 +129,31 @@ describe.each<[Suite]>([["AES_CM_128_HMAC_SHA1_80"], ["AEAD_AES_128_GCM"], ["AEA
       }
     }
     expect(rx.stats().unprotected).toBe(300);
+  });
+});
+
+describe("PacketScratch", () => {
+  it("keeps working when another kernel user grows linear memory between packets", () => {
+    for (const suite of ["AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"] as const) {
+      const params = SRTP_SUITES[suite];
+      const rnd = new SeededRandom(8);
+      const opts = { suite, masterKey: rnd.fill(new Uint8Array(params.keyLength)), masterSalt: rnd.fill(new Uint8Array(params.saltLength)) };
+      const tx = new SrtpSession(opts);
+      const rx = new SrtpSession(opts);
+      const kernels = WasmKernels.get();
+      for (let i = 0; i < 6; i++) {
+        const p = rtpPacket(rnd, i, 0x1234, 900);
+        const sealed = tx.protectRtp(p);
+        expect(toHex(sealed)).toBe(toHex(referenceProtect(suite, opts.masterKey, opts.masterSalt, p, 0)));
+        expect(toHex(rx.unprotectRtp(sealed))).toBe(toHex(p));
+        // xorInto lays out two copies: this grows memory by about a page each time (detaching
+        // every earlier view of it).
+        const before = kernels.memoryBytes;
+        const big = new Uint8Array((before >>> 1) + 65536);
+        kernels.xorInto(big.slice(), big);
+        expect(kernels.memoryBytes).toBeGreaterThan(before);
+      }
+    }
   });
 });
 
