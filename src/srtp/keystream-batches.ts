@@ -90,6 +90,7 @@ export class KeystreamBatches {
   /** Counter blocks to encrypt; grown on demand (to 20 KiB for 16 packets of 1200 bytes). */
   private counters = new Uint8Array(0);
   private countersView = new DataView(this.counters.buffer);
+  private countersWords = new Int32Array(this.counters.buffer);
   private readonly slots: Batch[] = [];
   private nextSlot = 0;
   /** Int32 views over the last two packet ArrayBuffers seen (source and destination). */
@@ -186,7 +187,10 @@ export class KeystreamBatches {
     b.start = index;
     b.count = b.nextCount;
     b.used = 1;
-    b.keystream = this.generate(ssrc, index, b.count, b.blocks);
+    // A plain Uint8Array view of Node's Buffer: its subarray() is the fast builtin, where
+    // Buffer's own subarray (a JS function making a FastBuffer) measured 1.3% of a GCM protect.
+    const ks = this.generate(ssrc, index, b.count, b.blocks);
+    b.keystream = new Uint8Array(ks.buffer, ks.byteOffset, ks.length);
     b.keystreamWords = wordsOver(b.keystream);
     return b;
   }
@@ -197,9 +201,11 @@ export class KeystreamBatches {
     if (bytes > this.counters.length) {
       this.counters = new Uint8Array(bytes);
       this.countersView = new DataView(this.counters.buffer);
+      this.countersWords = new Int32Array(this.counters.buffer);
       this.filledBlocks = -1;
     }
     const v = this.countersView;
+    const u = this.countersWords;
     // Packet p's blocks start at p * blocks * 16. If the last fill used the same `blocks`, its
     // words are still there: rewrite only the word columns whose value changed. Consecutive
     // packets differ in one column (AES-CM: the SEQ word 3; GCM: the IV word 2), so this
@@ -214,10 +220,10 @@ export class KeystreamBatches {
       const known = p < this.filledPackets;
       const q = p << 2;
       const o = p * blocks * 16;
-      if (!known || last[q] !== this.w0) fillColumn(v, o, blocks, this.w0, 0);
-      if (!known || last[q + 1] !== this.w1) fillColumn(v, o + 4, blocks, this.w1, 0);
-      if (!known || last[q + 2] !== this.w2) fillColumn(v, o + 8, blocks, this.w2, 0);
-      if (!known || last[q + 3] !== this.w3) fillColumn(v, o + 12, blocks, this.w3, 1);
+      if (!known || last[q] !== this.w0) fillColumn(u, v, o, blocks, this.w0, 0);
+      if (!known || last[q + 1] !== this.w1) fillColumn(u, v, o + 4, blocks, this.w1, 0);
+      if (!known || last[q + 2] !== this.w2) fillColumn(u, v, o + 8, blocks, this.w2, 0);
+      if (!known || last[q + 3] !== this.w3) fillColumn(u, v, o + 12, blocks, this.w3, 1);
       last[q] = this.w0;
       last[q + 1] = this.w1;
       last[q + 2] = this.w2;
@@ -303,8 +309,19 @@ export class KeystreamBatches {
   }
 }
 
-/** Writes `w + j * step` (big-endian) to the word at o + 16 * j for j < blocks. */
-function fillColumn(v: DataView, o: number, blocks: number, w: number, step: number): void {
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Writes `w + j * step` big-endian to the word at byte o + 16 * j, for j < blocks. A constant
+ * column (step 0) is byte-swapped once and stored through the Int32Array view (80 stores per
+ * 1200-byte packet: 0.03 µs, against 0.12 µs through DataView.setUint32).
+ */
+function fillColumn(u: Int32Array, v: DataView, o: number, blocks: number, w: number, step: number): void {
+  if (step === 0 && LITTLE_ENDIAN) {
+    const x = ((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24);
+    for (let j = 0, k = o >>> 2; j < blocks; j++, k += 4) u[k] = x;
+    return;
+  }
   for (let j = 0; j < blocks; j++, o += 16) v.setUint32(o, (w + j * step) >>> 0);
 }
 
