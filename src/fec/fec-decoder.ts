@@ -77,6 +77,8 @@ export class FecDecoder extends StageCore<RtpPacket, RtpPacket> {
   /** Media by unwrapped sequence number, in arrival order. */
   private readonly media = new Map<number, StoredMedia>();
   private fecs: StoredFec[] = [];
+  /** Unwrapped sequence number of the last media packet received (NaN before the first). */
+  private recentU = NaN;
   /** seen[u % SEEN_RING] === u when unwrapped sequence number u arrived or was recovered. */
   private readonly seen = new Float64Array(SEEN_RING).fill(-1);
   private counters = {
@@ -142,7 +144,8 @@ export class FecDecoder extends StageCore<RtpPacket, RtpPacket> {
       } else if (block.payloadType === this.redPayloadType || (this.mediaPts !== null && !this.mediaPts.has(block.payloadType))) {
         this.counters.unknownPayloadType++;
       } else {
-        this.onMedia(RedPacket.primaryAsPacket(input, block), nowUs);
+        const bytes = RedPacket.primaryBytes(input, block);
+        this.onMedia(RtpPacket.parse(bytes), bytes, nowUs);
       }
     } else if (pt === this.ulpfecPayloadType) {
       this.onFec(input.payload, input.sequenceNumber, input.ssrc, nowUs);
@@ -150,7 +153,7 @@ export class FecDecoder extends StageCore<RtpPacket, RtpPacket> {
       this.counters.unknownPayloadType++;
     } else {
       this.counters.passedThrough++;
-      this.onMedia(input, nowUs);
+      this.onMedia(input, null, nowUs);
     }
     this.expire(nowUs);
   }
@@ -167,23 +170,26 @@ export class FecDecoder extends StageCore<RtpPacket, RtpPacket> {
     this.seen[((u % SEEN_RING) + SEEN_RING) % SEEN_RING] = u;
   }
 
-  private onMedia(packet: RtpPacket, nowUs: number): void {
+  /** `bytes`: the packet serialized, when the caller has it already. */
+  private onMedia(packet: RtpPacket, bytes: Uint8Array | null, nowUs: number): void {
     const u = this.unwrapper.unwrap(packet.sequenceNumber);
-    const highest = this.unwrapper.highest;
-    if (this.isSeen(u) || highest - u >= SEEN_RING - 64) {
-      // A duplicate (or a packet too old to tell): a recovered copy may already be out.
+    if (this.isSeen(u)) {
+      // A duplicate, or the original of a packet already recovered.
       this.counters.duplicates++;
       return;
     }
     this.markSeen(u);
+    // The window for FEC follows the last media packet, not the highest number ever seen, so
+    // one forged packet far ahead cannot push every later FEC packet out of the window.
+    this.recentU = u;
     this.counters.mediaPackets++;
     this.out.push(packet, nowUs);
-    this.store(u, packet, nowUs);
+    this.store(u, bytes ?? packet.serialize(), nowUs);
     if (this.fecs.length > 0) this.recover(nowUs);
   }
 
-  private store(u: number, packet: RtpPacket, nowUs: number): void {
-    this.media.set(u, { bytes: packet.serialize(), arrivalUs: nowUs });
+  private store(u: number, bytes: Uint8Array, nowUs: number): void {
+    this.media.set(u, { bytes, arrivalUs: nowUs });
     while (this.media.size > this.maxMedia) {
       const oldest = this.media.keys().next().value as number;
       this.media.delete(oldest);
@@ -199,12 +205,13 @@ export class FecDecoder extends StageCore<RtpPacket, RtpPacket> {
       this.counters.malformed++;
       return;
     }
-    // The FEC packet itself takes a sequence number of the shared space (libwebrtc, GStreamer).
-    const own = this.unwrapper.unwrap(seq);
+    // The FEC packet itself takes a sequence number of the shared space (libwebrtc, GStreamer);
+    // it is only peeked, so FEC never moves the unwrapping reference.
+    const own = this.unwrapper.peek(seq);
     const base = this.unwrapper.peek(fec.snBase);
     const last = base + fec.protectedOffsets[fec.protectedOffsets.length - 1]!;
-    const highest = this.unwrapper.highest;
-    if (Math.abs(highest - base) > this.maxDistance || Math.abs(own - last) > this.maxDistance) {
+    const ref = Number.isNaN(this.recentU) ? own : this.recentU;
+    if (Math.abs(ref - base) > this.maxDistance || Math.abs(own - last) > this.maxDistance) {
       this.counters.fecOutOfWindow++;
       return;
     }
@@ -265,7 +272,7 @@ export class FecDecoder extends StageCore<RtpPacket, RtpPacket> {
         recoveredPackets.add(packet);
         this.markSeen(missing);
         this.counters.recovered++;
-        this.store(missing, packet, nowUs);
+        this.store(missing, packet.serialize(), nowUs);
         this.out.push(packet, nowUs);
         progress = true;
       }

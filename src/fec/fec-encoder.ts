@@ -11,7 +11,7 @@
  */
 import { checkInt, checkOneOf, InvalidOptionError } from "../errors.js";
 import { StageCore, type StageStats } from "../pipeline/stage.js";
-import { RtpPacket } from "../rtp/rtp-packet.js";
+import { RtpPacket, RTP_FIXED_HEADER_BYTES } from "../rtp/rtp-packet.js";
 import { fecMaskTable } from "./fec-mask-table.js";
 import { resolveFecProtection, NO_FEC_PROTECTION, type FecProtection, type ResolvedFecProtection } from "./fec-protection.js";
 import { RedPacket } from "./red-packet.js";
@@ -143,15 +143,17 @@ export class FecEncoder extends StageCore<RtpPacket, RtpPacket> {
       const fec = protectPackets(offsets.map((o) => group[o]!), rel, (this.groupFirstSeq + first) & 0xffff, this.xor);
       const seq = this.nextSeq;
       this.nextSeq = (this.nextSeq + 1) & 0xffff;
-      const fecBytes = fec.serialize();
-      const red = new RedPacket([{ payloadType: this.ulpfecPayloadType, timestampOffset: 0, data: fecBytes }]);
-      const packet = new RtpPacket({
-        payloadType: this.redPayloadType,
-        sequenceNumber: seq,
-        timestamp: this.groupLastTimestamp,
-        ssrc: this.ssrc,
-        payload: red.serialize(),
-      });
+      // RTP header (RFC 3550 5.1), the 1-byte RED header (RFC 2198 3), the ULPFEC packet.
+      const bytes = new Uint8Array(RTP_FIXED_HEADER_BYTES + 1 + fec.byteLength);
+      bytes[0] = 0x80;
+      bytes[1] = this.redPayloadType;
+      bytes[2] = seq >> 8;
+      bytes[3] = seq & 0xff;
+      writeU32(bytes, 4, this.groupLastTimestamp);
+      writeU32(bytes, 8, this.ssrc);
+      bytes[RTP_FIXED_HEADER_BYTES] = this.ulpfecPayloadType;
+      fec.serializeInto(bytes, RTP_FIXED_HEADER_BYTES + 1);
+      const packet = RtpPacket.parse(bytes);
       this.fecPackets++;
       this.fecBytes += packet.byteLength;
       this.out.push(packet, nowUs);
@@ -169,4 +171,11 @@ export class FecEncoder extends StageCore<RtpPacket, RtpPacket> {
       fecPerMedia: this.protection.fecPerMedia,
     };
   }
+}
+
+function writeU32(dst: Uint8Array, o: number, v: number): void {
+  dst[o] = v >>> 24;
+  dst[o + 1] = (v >>> 16) & 0xff;
+  dst[o + 2] = (v >>> 8) & 0xff;
+  dst[o + 3] = v & 0xff;
 }

@@ -161,6 +161,11 @@ export class RedPacket {
 
   /** An RTP packet made of `red`'s header and `block` (see `unwrap`). */
   static primaryAsPacket(red: RtpPacket, block: RedBlock): RtpPacket {
+    return RtpPacket.parse(RedPacket.primaryBytes(red, block));
+  }
+
+  /** The serialized bytes of `primaryAsPacket(red, block)` (fresh, not aliasing `red`). */
+  static primaryBytes(red: RtpPacket, block: RedBlock): Uint8Array {
     const head = red.headerLength;
     const out = new Uint8Array(head + block.data.length);
     red.serializeInto(scratchFor(red.byteLength), 0);
@@ -168,7 +173,7 @@ export class RedPacket {
     out[0] = scratch[0]! & ~0x20;
     out[1] = (scratch[1]! & 0x80) | block.payloadType;
     out.set(block.data, head);
-    return RtpPacket.parse(out);
+    return out;
   }
 }
 

@@ -109,6 +109,21 @@ describe("FecDecoder (RFC 5109 6.3 recovery, RFC 2198 unwrapping)", () => {
     expect(s.recovered).toBe(0);
   });
 
+  it("one forged packet far ahead does not stop later recovery", () => {
+    const wire = encodeAll(40, 0.25, 4);
+    const dec = new FecDecoder({ mediaPayloadTypes: [96] });
+    const rng = new SeededRandom(8);
+    const forged = RedPacket.wrap(mediaPacket(30_000, rng), 101);
+    let n = 0;
+    for (const p of wire) {
+      if (n++ === 3) dec.push(forged, 0);
+      if (p.sequenceNumber % 10 === 7 && !fecOf(p)) continue; // lose one media packet per 2 groups
+      dec.push(p, 0);
+    }
+    expect(dec.stats().recovered).toBe(5);
+    expect(dec.stats().fecOutOfWindow).toBe(0);
+  });
+
   it("stays bounded by count and age under a flood of unrecoverable FEC and media", () => {
     const dec = new FecDecoder({ maxMediaPackets: 100, maxFecPackets: 20, maxAgeUs: 50_000 });
     const rng = new SeededRandom(3);
