@@ -15,6 +15,12 @@
  * holds K^ipad; the outer hash is a single SHA-1 block in TypeScript, starting from the
  * precomputed K^opad state (one compression, ~0.15 µs). Falls back to createHmac where
  * `crypto.hash` is missing.
+ *
+ * SrtpSession uses signPrefixed / verifyPrefixed: the packet already sits in a PacketScratch
+ * (copied there for the SIMD keystream XOR) with 64 free bytes in front, so K^ipad is written
+ * there and the hash runs over that memory: the packet is copied once for both jobs. Profile of
+ * an AES-CM protect after that (1.8 µs): crypto.hash 0.7 µs, outer block 0.2 µs, keystream
+ * 0.35 µs (ECB update + counters), copies and XOR 0.15 µs.
  */
 import * as nodeCrypto from "node:crypto";
 
