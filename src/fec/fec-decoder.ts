@@ -77,6 +77,8 @@ export class FecDecoder extends StageCore<RtpPacket, RtpPacket> {
   /** Media by unwrapped sequence number, in arrival order. */
   private readonly media = new Map<number, StoredMedia>();
   private fecs: StoredFec[] = [];
+  /** Sequence numbers protected by the stored FEC packets: only their arrival can help. */
+  private pendingSeqs = new Set<number>();
   /** Unwrapped sequence number of the last media packet received (NaN before the first). */
   private recentU = NaN;
   /** seen[u % SEEN_RING] === u when unwrapped sequence number u arrived or was recovered. */
@@ -185,7 +187,7 @@ export class FecDecoder extends StageCore<RtpPacket, RtpPacket> {
     this.counters.mediaPackets++;
     this.out.push(packet, nowUs);
     this.store(u, bytes ?? packet.serialize(), nowUs);
-    if (this.fecs.length > 0) this.recover(nowUs);
+    if (this.pendingSeqs.has(u)) this.recover(nowUs);
   }
 
   private store(u: number, bytes: Uint8Array, nowUs: number): void {
@@ -278,6 +280,12 @@ export class FecDecoder extends StageCore<RtpPacket, RtpPacket> {
       }
       this.fecs = keep;
     }
+    this.indexPending();
+  }
+
+  private indexPending(): void {
+    this.pendingSeqs.clear();
+    for (const f of this.fecs) for (const s of f.seqs) this.pendingSeqs.add(s);
   }
 
   private expire(nowUs: number): void {
@@ -290,6 +298,7 @@ export class FecDecoder extends StageCore<RtpPacket, RtpPacket> {
       const before = this.fecs.length;
       this.fecs = this.fecs.filter((f) => f.arrivalUs >= limit);
       this.counters.fecExpired += before - this.fecs.length;
+      this.indexPending();
     }
   }
 
