@@ -13,7 +13,8 @@ interface RawExports {
   downscaleBilinear(
     src: number, srcW: number, srcH: number, srcStride: number,
     dst: number, dstW: number, dstH: number, dstStride: number, tmp: number,
-  ): void;  xorInto(dst: number, src: number, len: number): void;
+  ): void;
+  xorInto(dst: number, src: number, len: number): void;
   xorPackets(dst: number, dstLen: number, src: number, lens: number, count: number): void;
 }
 
