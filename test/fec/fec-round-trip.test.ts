@@ -2,7 +2,8 @@
  * FecEncoder → lossy channel → FecDecoder. Residual loss under independent loss is compared
  * with the single-parity XOR theory p·(1 − (1 − p)^4) for 1 FEC per 4 media (RFC 5109; the
  * DESIGN.md anchor: ≈0.9% at 5%, ≈3.4% at 10%), and every recovered packet must equal the
- * packet the encoder sent, byte for byte.
+ * packet the encoder sent, byte for byte (CSRCs and header extensions included; padding is not
+ * carried in RED, RFC 2198).
  */
 import { describe, expect, it } from "vitest";
 import { FecDecoder } from "../../src/fec/fec-decoder.js";
@@ -56,7 +57,12 @@ function run(opts: { seed: number; packets: number; fecPerMedia: number; maskTyp
   while (left > 0) {
     const n = Math.min(left, rng.int(opts.minPerFrame ?? 1, opts.maxPerFrame));
     for (let i = 0; i < n; i++) {
-      enc.push(new RtpPacket({ payloadType: 96, sequenceNumber: seq, timestamp: ts, ssrc: 0x1234, marker: i === n - 1, payload: rng.fill(new Uint8Array(rng.int(20, 1100))) }), now);
+      const p = new RtpPacket({
+        payloadType: 96, sequenceNumber: seq, timestamp: ts, ssrc: 0x1234, marker: i === n - 1, payload: rng.fill(new Uint8Array(rng.int(20, 1100))),
+        csrcs: rng.next() < 0.1 ? [rng.nextUint32()] : [], paddingLength: rng.next() < 0.05 ? rng.int(1, 30) : 0,
+      });
+      if (rng.next() < 0.3) p.setExtension(rng.int(1, 14), rng.fill(new Uint8Array(rng.int(1, 12)))); // e.g. TWCC, abs-send-time
+      enc.push(p, now);
       seq = (seq + 1) & 0xffff;
       now += 1000;
     }
