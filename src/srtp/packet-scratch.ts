@@ -28,12 +28,17 @@ export class PacketScratch {
   private readonly viewStarts: number[] = [];
   private readonly viewLengths: number[] = [];
 
-  constructor() {
+  /** `kernels`: the WASM kernels to use; default WasmKernels.get(), null for the TypeScript path. */
+  constructor(kernels?: WasmKernels | null) {
     let k: WasmKernels | undefined;
-    try {
-      k = WasmKernels.get();
-    } catch {
-      k = undefined; // not built: TypeScript fallback
+    if (kernels === null) {
+      k = undefined;
+    } else {
+      try {
+        k = kernels ?? WasmKernels.get();
+      } catch {
+        k = undefined; // not built: TypeScript fallback
+      }
     }
     this.kernels = k;
     this.base = k === undefined ? 0 : (k.scratchOffset + 15) & ~15;

@@ -7,7 +7,9 @@
  */
 import { createCipheriv, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { AesGcmAead } from "../../src/srtp/aes-gcm-aead.js";
 import { gf128Multiply } from "../../src/srtp/gf128-multiply.js";
+import { PacketScratch } from "../../src/srtp/packet-scratch.js";
 import { deriveSrtpSessionKeys } from "../../src/srtp/key-derivation.js";
 import { CounterLayout, KeystreamBatches } from "../../src/srtp/keystream-batches.js";
 import { SrtpSession } from "../../src/srtp/srtp-session.js";
@@ -153,6 +155,47 @@ describe("PacketScratch", () => {
         kernels.xorInto(big.slice(), big);
         expect(kernels.memoryBytes).toBeGreaterThan(before);
       }
+    }
+  });
+});
+
+describe("PacketScratch TypeScript fallback (no WASM kernels)", () => {
+  it("xorInto matches the WASM kernel at any alignment and length", () => {
+    const rnd = new SeededRandom(21);
+    const wasm = new PacketScratch();
+    const ts = new PacketScratch(null);
+    expect(ts.usesWasm).toBe(false);
+    for (const [dst, src, len] of [[0, 2048, 1200], [3, 1501, 77], [16, 1040, 1], [64, 2000, 0]] as const) {
+      const data = rnd.fill(new Uint8Array(4096));
+      for (const sc of [wasm, ts]) {
+        const at = sc.reserve(4096);
+        sc.bytes.set(data, at);
+        sc.xorInto(at + dst, at + src, len);
+      }
+      const a = wasm.bytes.slice(wasm.reserve(4096), wasm.reserve(4096) + 4096);
+      const b = ts.bytes.slice(ts.reserve(4096), ts.reserve(4096) + 4096);
+      expect(toHex(b)).toBe(toHex(a));
+    }
+  });
+
+  it("AES-GCM seal/open give the same bytes on both paths", () => {
+    const rnd = new SeededRandom(22);
+    const key = rnd.fill(new Uint8Array(16));
+    const salt = rnd.fill(new Uint8Array(12));
+    const a = new AesGcmAead(key, salt);
+    const b = new AesGcmAead(key, salt, new PacketScratch(null));
+    for (const n of [0, 5, 1188]) {
+      const packet = rnd.fill(new Uint8Array(12 + n));
+      const outA = new Uint8Array(12 + n + 16);
+      const outB = new Uint8Array(12 + n + 16);
+      a.rtpIv(0x1234, 1, 77 + n);
+      b.rtpIv(0x1234, 1, 77 + n);
+      a.sealPacket(packet, 12, n, outA, 0);
+      b.sealPacket(packet, 12, n, outB, 0);
+      expect(toHex(outB)).toBe(toHex(outA));
+      const back = new Uint8Array(12 + n);
+      expect(b.openPacket(outA, 12, n, back, 0)).toBe(true);
+      expect(toHex(back)).toBe(toHex(packet));
     }
   });
 });
