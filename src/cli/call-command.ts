@@ -90,7 +90,7 @@ export function summaryText(r: CallReport): string {
     lines.push(
       `  video ${v.codec.toUpperCase()} ${v.width}x${v.height}: ${f1(v.bitrateKbps, 0)} kbps, ${v.framesSent} frames sent, ${v.framesDecoded} decoded (${f1(v.fpsDecoded)} fps)`,
       `    latency p50/p95/p99 ${f1(v.latencyMs.p50)}/${f1(v.latencyMs.p95)}/${f1(v.latencyMs.p99)} ms, PSNR mean ${f1(v.psnrDb.mean, 2)} dB (p5 ${f1(v.psnrDb.p5, 2)}), freezes ${v.freeze.count} (${f1(v.freeze.totalMs, 0)} ms)`,
-      `    packets ${v.packets.sent} sent, ${v.packets.lostOnWire} lost on the wire (${f1(v.packets.lostOnWirePct, 2)}%), ${v.packets.lostAfterRecovery} after recovery (${f1(v.packets.lostAfterRecoveryPct, 2)}%); ${v.nacksSent} NACKs, ${v.retransmitted} RTX sent (${f1(v.rtxOverheadPct, 1)}% overhead), ${v.recoveredByRtx} used`,
+      `    packets ${v.packets.sent} sent, ${v.packets.lostOnWire} lost on the wire (${f1(v.packets.lostOnWirePct, 2)}%), ${v.packets.lostAfterRecovery} after recovery (${f1(v.packets.lostAfterRecoveryPct, 2)}%); ${v.nacksSent} NACKs, ${v.retransmitted} RTX sent (${f1(v.rtxOverheadPct, 1)}% overhead), ${v.recoveredByRtx} used; ${v.recoveredByFec} recovered by FEC (${f1(v.fecOverheadPct, 1)}% overhead)`,
     );
   }
   if (r.audio) {
@@ -131,7 +131,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .addOption(new Option("--transport <kind>", "emulated network, or real UDP sockets on 127.0.0.1 (implies --realtime)").choices(["emulated", "udp"]).default("emulated"))
     .addOption(new Option("--srtp <suite>", "SRTP protection suite").choices(["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"]).default("AEAD_AES_128_GCM"))
     .option("--no-nack", "turn off NACK/RTX retransmission of video (RFC 4585/4588)")
-    .option("--no-fec", "turn off forward error correction (Opus in-band FEC)")
+    .option("--no-fec", "turn off forward error correction (video ULPFEC, audio RED and Opus in-band FEC)")
     .option("--mtu <bytes>", "largest RTP packet before the SRTP tag", "1200")
     .option("--out <dir>", "write report.json and report.html here")
     .option("--json", "print report.json to stdout instead of the summary")

@@ -36,6 +36,9 @@ export interface VideoReport {
   /** RTX packets sent in answer to NACKs, and how many of them arrived and were used. */
   retransmitted: number;
   recoveredByRtx: number;
+  /** Media packets rebuilt from ULPFEC, and FEC bytes as a % of media bytes. */
+  recoveredByFec: number;
+  fecOverheadPct: number;
   nacksSent: number;
   /** RTX bytes as a % of all RTP bytes sent (media + RTX). */
   rtxOverheadPct: number;

@@ -103,6 +103,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
       codec: o.video, width: o.width, height: o.height, fps: o.fps, bitrateBps: o.videoBitrateBps,
       keyframeIntervalFrames: o.keyframeIntervalFrames, ssrc: rng.nextUint32(),
       rtxSsrc: o.nack ? rng.nextUint32() : undefined,
+      fec: o.fec,
     },
     audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: o.fec, red: o.fec, complexity: 9, ssrc: rng.nextUint32() },
     srtpSuite: o.srtpSuite,
@@ -115,6 +116,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
     video: o.video === "none" ? undefined : o.video,
     videoSsrc: remote.video?.ssrc,
     videoRtxSsrc: remote.video?.rtxSsrc,
+    videoFec: remote.video?.fec ?? false,
     audio: o.audio === "none" ? undefined : { channels: 1 as const, red: remote.audio?.red ?? false },
   });
   const processing = !o.realtime && o.modelProcessingTime;
@@ -223,7 +225,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
         sent: ns[`${dir}.packetsIn`] ?? 0,
         lost: ["lostRandom", "lostBurst", "lostTrace", "droppedQueue"].reduce((acc, k) => acc + (ns[`${dir}.${k}`] ?? 0), 0),
         // Not recovered in time: video gaps given up, audio slots lost, and late packets.
-        residual: get("videoReceive.reorder.skippedLost") + get("audioReceive.playout.expand"),
+        residual: get("videoReceive.reorder.skippedLost") + get("audioReceive.playout.expand"), // per second: gaps given up (incl. FEC seqs) + PLC frames
         rtx: get("rtxIn"),
         slots: get("audioReceive.playout.outputFrames"),
         concealed: get("audioReceive.playout.expand"),
@@ -329,8 +331,9 @@ function buildReport(
   if (o.video !== "none") {
     const sent = both("videoSend.packetizer.packets");
     const lostWire = wireLost("video");
-    // After recovery (RTX), a packet is lost when the reorder buffer gave up waiting for it.
-    const residual = both("videoReceive.reorder.skippedLost");
+    // After recovery (FEC, RTX), a media packet is lost when it never reached the frame
+    // assembler in time (the reorder buffer gave up on it).
+    const residual = Math.max(0, sent - both("videoReceive.mediaDelivered"));
     const psnrAll = mergePercentiles(a.metrics.psnrY, b.metrics.psnrY);
     const fa = a.metrics.freezes.stats();
     const fb = b.metrics.freezes.stats();
@@ -353,6 +356,8 @@ function buildReport(
       },
       packets: packetCounts(sent, lostWire, residual),
       retransmitted: both("rtxOut"),
+      recoveredByFec: both("fecRecovered"),
+      fecOverheadPct: (100 * both("videoSend.fec-encoder.fecBytes")) / Math.max(1, both("videoSend.fec-encoder.mediaBytes")),
       recoveredByRtx: both("rtxIn"),
       nacksSent: a.peer.rtcp.nackSent + b.peer.rtcp.nackSent,
       rtxOverheadPct: (100 * both("rtxOutBytes")) / Math.max(1, both("mediaOutBytes")),

@@ -13,7 +13,10 @@ import type { NetEqOutput } from "../jitter/neteq/neteq-playout.js";
 import { AudioReceiveStream } from "./audio-receive-stream.js";
 import { RtcpReporter } from "./rtcp-reporter.js";
 import { isRtcpPacket } from "../srtp/is-rtcp-packet.js";
-import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, RTX_PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
+import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, RED_RTX_PAYLOAD_TYPE, RTX_PAYLOAD_TYPES, ULPFEC_PAYLOAD_TYPE, VIDEO_RED_PAYLOAD_TYPE, type SendConfig } from "./stream-config.js";
+import { FecController } from "../fec/fec-controller.js";
+import { FecDecoder } from "../fec/fec-decoder.js";
+import { FecEncoder } from "../fec/fec-encoder.js";
 import { RedAudioDecoder } from "../fec/red-audio-decoder.js";
 import { RedAudioEncoder } from "../fec/red-audio-encoder.js";
 import { VideoReceiveStream } from "./video-receive-stream.js";
@@ -46,7 +49,7 @@ export interface PeerOptions {
    * What the remote sends, so the matching receive paths exist. `videoRtxSsrc` (with
    * `videoSsrc`) turns on NACK generation and RTX reception (RFC 4585, RFC 4588).
    */
-  receive: { video?: VideoCodecName; videoSsrc?: number; videoRtxSsrc?: number; audio?: { channels: 1 | 2; red?: boolean } };
+  receive: { video?: VideoCodecName; videoSsrc?: number; videoRtxSsrc?: number; videoFec?: boolean; audio?: { channels: 1 | 2; red?: boolean } };
   srtp: { suite: SrtpSuiteName; send: SrtpKeys; receive: SrtpKeys };
   /** µs since the Unix epoch for a time on `clock` (the NTP time in SRs). */
   wallClockUs: (nowUs: number) => number;
@@ -88,10 +91,12 @@ export class Peer {
   private readonly nackGenerator: NackGenerator | undefined;
   private readonly rtxReceiver: RtxReceiver | undefined;
   private readonly redDecoder: RedAudioDecoder | undefined;
+  private readonly fecDecoder: FecDecoder | undefined;
+  private readonly fecController = new FecController();
   private readonly recentNackUs: number[] = [];
   private audioLossPct = 0;
   private closed = false;
-  private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0 };
+  private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0, fecRecovered: 0 };
 
   private constructor(
     private readonly options: PeerOptions,
@@ -117,7 +122,8 @@ export class Peer {
     if (video?.rtxSsrc !== undefined) {
       this.nackResponder = new NackResponder({
         mediaSsrc: video.ssrc,
-        rtx: { ssrc: video.rtxSsrc, payloadType: RTX_PAYLOAD_TYPES[video.codec], initialSequenceNumber: this.rng.int(0, 0xffff) },
+        // With FEC every video packet is RED, so RTX carries RED (apt=101, RFC 4588 8.1).
+        rtx: { ssrc: video.rtxSsrc, payloadType: video.fec ? RED_RTX_PAYLOAD_TYPE : RTX_PAYLOAD_TYPES[video.codec], initialSequenceNumber: this.rng.int(0, 0xffff) },
       });
       this.rtcp.onNack = (nack) => this.onNack(nack, this.options.clock.nowUs());
     }
@@ -129,7 +135,25 @@ export class Peer {
     if (rx.video && rx.videoSsrc !== undefined && rx.videoRtxSsrc !== undefined) {
       this.nackGenerator = new NackGenerator();
       this.rtxReceiver = new RtxReceiver({
-        mappings: [{ rtxSsrc: rx.videoRtxSsrc, rtxPayloadType: RTX_PAYLOAD_TYPES[rx.video], mediaSsrc: rx.videoSsrc, mediaPayloadType: PAYLOAD_TYPES[rx.video] }],
+        mappings: [
+          rx.videoFec
+            ? { rtxSsrc: rx.videoRtxSsrc, rtxPayloadType: RED_RTX_PAYLOAD_TYPE, mediaSsrc: rx.videoSsrc, mediaPayloadType: VIDEO_RED_PAYLOAD_TYPE }
+            : { rtxSsrc: rx.videoRtxSsrc, rtxPayloadType: RTX_PAYLOAD_TYPES[rx.video], mediaSsrc: rx.videoSsrc, mediaPayloadType: PAYLOAD_TYPES[rx.video] },
+        ],
+      });
+    }
+    if (rx.video && rx.videoFec && videoReceive) {
+      const mediaPt = PAYLOAD_TYPES[rx.video];
+      this.fecDecoder = new FecDecoder({ redPayloadType: VIDEO_RED_PAYLOAD_TYPE, ulpfecPayloadType: ULPFEC_PAYLOAD_TYPE, mediaPayloadTypes: [mediaPt] });
+      this.fecDecoder.pipe({
+        push: (p: RtpPacket, t: number) => {
+          const recovered = FecDecoder.isRecovered(p);
+          if (recovered) {
+            this.counters.fecRecovered++;
+            this.nackGenerator?.received(p.sequenceNumber, t, true);
+          }
+          videoReceive.push(p, t, recovered);
+        },
       });
     }
   }
@@ -187,6 +211,7 @@ export class Peer {
     add("audioReceive", this.audioReceive?.stats());
     add("transport", this.options.transport.stats());
     add("redDecoder", this.redDecoder?.stats());
+    add("fecDecoder", this.fecDecoder?.stats());
     add("nackGenerator", this.nackGenerator?.stats() as Record<string, number> | undefined);
     add("nackResponder", this.nackResponder?.stats() as Record<string, number> | undefined);
     return s;
@@ -248,6 +273,7 @@ export class Peer {
         this.counters.rtcpIn++;
         this.rtcp.onRtcp(RtcpCompoundPacket.parse(plain), nowUs);
         this.adaptAudioFec();
+        this.adaptVideoFec();
       } else {
         const plain = this.srtpRx.unprotectRtp(data);
         let packet = RtpPacket.parse(plain);
@@ -266,7 +292,16 @@ export class Peer {
         } else {
           this.rtcp.onRtpReceived(packet, nowUs);
         }
-        if (this.videoReceive && packet.payloadType === PAYLOAD_TYPES[this.options.receive.video!]) {
+        if (this.fecDecoder && packet.payloadType === VIDEO_RED_PAYLOAD_TYPE) {
+          this.remoteVideoSsrc = packet.ssrc;
+          this.nackGenerator?.received(packet.sequenceNumber, nowUs);
+          // An ULPFEC packet takes a sequence number in the media stream (RFC 5109 10.2): tell
+          // the frame assembler with an empty placeholder, so it is not taken for a lost packet.
+          if (((packet.payload[0] ?? 0) & 0x7f) === ULPFEC_PAYLOAD_TYPE) {
+            this.videoReceive!.push(new RtpPacket({ payloadType: PAYLOAD_TYPES[this.options.receive.video!], sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, ssrc: packet.ssrc }), nowUs, true);
+          }
+          this.fecDecoder.push(packet, nowUs);
+        } else if (this.videoReceive && packet.payloadType === PAYLOAD_TYPES[this.options.receive.video!]) {
           this.remoteVideoSsrc = packet.ssrc;
           this.nackGenerator?.received(packet.sequenceNumber, nowUs);
           this.videoReceive.push(packet, nowUs, retransmitted);
@@ -302,6 +337,19 @@ export class Peer {
     if (this.audioSend.wrapper instanceof RedAudioEncoder) {
       this.audioSend.wrapper.setDistance(this.audioLossPct < 2 ? 0 : this.audioLossPct < 8 ? 1 : 2);
     }
+  }
+
+  /**
+   * Sets the video FEC level from the loss the receiver reports and the RTT (more parity as
+   * loss rises, none on a clean path, less when NACK can recover in time).
+   */
+  private adaptVideoFec(): void {
+    const video = this.options.send.video;
+    if (!video?.fec || !(this.videoSend?.wrapper instanceof FecEncoder)) return;
+    const report = this.rtcp.remote.get(video.ssrc);
+    if (!report) return;
+    const decision = this.fecController.update(report.fractionLost, this.rttUs() / 1000);
+    this.videoSend.wrapper.setProtection(decision);
   }
 
   /** The RTT measured by RTCP, or 100 ms before the first report. */
@@ -362,6 +410,7 @@ export class Peer {
 
   /** Runs the receive streams' time-driven work and sleeps until the next thing is due. */
   private wake(nowUs: number): void {
+    this.fecDecoder?.tick(nowUs);
     this.videoReceive?.tick(nowUs);
     this.audioReceive?.tick(nowUs);
     this.sendNacks(nowUs);

@@ -6,7 +6,8 @@ import type { VideoFrame } from "../media/video-frame.js";
 import type { Stage } from "../pipeline/stage.js";
 import { Packetizer } from "../rtp/packetizer.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
-import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, type SendConfig } from "./stream-config.js";
+import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, ULPFEC_PAYLOAD_TYPE, VIDEO_RED_PAYLOAD_TYPE, type SendConfig } from "./stream-config.js";
+import { FecEncoder } from "../fec/fec-encoder.js";
 import { RedAudioEncoder } from "../fec/red-audio-encoder.js";
 
 /**
@@ -36,8 +37,12 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
   static async video(config: NonNullable<SendConfig["video"]>, mtuBytes: number, srtpOverheadBytes: number, initialSequenceNumber: number): Promise<SendStream<VideoFrame, VpxEncoder>> {
     const { codec, width, height, fps, bitrateBps, keyframeIntervalFrames, ssrc } = config;
     const encoder = await VpxEncoder.create({ codec, width, height, fps, bitrateBps, keyframeIntervalFrames });
-    const packetizer = new Packetizer({ codec, payloadType: PAYLOAD_TYPES[codec], ssrc, mtuBytes, srtpOverheadBytes, initialSequenceNumber });
-    return new SendStream(encoder, packetizer);
+    // RED adds 1 byte and ULPFEC packets are as long as the longest media packet they protect
+    // plus their 14-byte header (RFC 5109 7): keep room so neither exceeds the MTU.
+    const fecRoom = config.fec ? 1 + 14 : 0;
+    const packetizer = new Packetizer({ codec, payloadType: PAYLOAD_TYPES[codec], ssrc, mtuBytes: mtuBytes - fecRoom, srtpOverheadBytes, initialSequenceNumber });
+    const fec = config.fec ? new FecEncoder({ redPayloadType: VIDEO_RED_PAYLOAD_TYPE, ulpfecPayloadType: ULPFEC_PAYLOAD_TYPE }) : undefined;
+    return new SendStream(encoder, packetizer, fec);
   }
 
   static async audio(config: NonNullable<SendConfig["audio"]>, mtuBytes: number, srtpOverheadBytes: number, initialSequenceNumber: number): Promise<SendStream<AudioFrame, OpusEncoder>> {

@@ -7,6 +7,11 @@ export const PAYLOAD_TYPES = { vp8: 96, vp9: 98, opus: 111 } as const;
 /** Payload type of audio RED (RFC 2198), as Chrome offers red/48000/2. */
 export const AUDIO_RED_PAYLOAD_TYPE = 63;
 
+/** Video FEC: ULPFEC (RFC 5109) inside RED (RFC 2198), and RTX for RED (apt=101). */
+export const VIDEO_RED_PAYLOAD_TYPE = 101;
+export const ULPFEC_PAYLOAD_TYPE = 100;
+export const RED_RTX_PAYLOAD_TYPE = 102;
+
 /** RTX payload types (RFC 4588 8.1, `apt=` the media type), as common WebRTC offers pair them. */
 export const RTX_PAYLOAD_TYPES = { vp8: 97, vp9: 99 } as const;
 
@@ -22,6 +27,8 @@ export interface SendConfig {
     ssrc: number;
     /** Retransmissions (RFC 4588) go out on this SSRC; undefined turns NACK/RTX off. */
     rtxSsrc?: number;
+    /** ULPFEC in RED, its level set from reported loss and RTT; the receiver must expect RED. */
+    fec?: boolean;
   };
   audio?: {
     bitrateBps: number;

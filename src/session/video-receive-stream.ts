@@ -31,13 +31,20 @@ export class VideoReceiveStream {
   /** Latest network arrival of a first-time packet of each frame, by RTP timestamp. */
   private readonly arrivals = new Map<number, number>();
   private lossAtKeyframe = 0;
+  private mediaDelivered = 0;
 
   private constructor(
     readonly decoder: VpxDecoder,
     private readonly options: VideoReceiveStreamOptions,
   ) {
     this.depacketizer = new Depacketizer({ codec: options.codec, payloadType: options.payloadType });
-    this.reorder.pipe(this.depacketizer);
+    // Media packets that reach the frame assembler in time (FEC placeholders carry nothing).
+    this.reorder.pipe({
+      push: (p: RtpPacket, t: number) => {
+        if (p.payload.length > 0) this.mediaDelivered++;
+        this.depacketizer.push(p, t);
+      },
+    });
     this.depacketizer.pipe(this.playout);
     this.playout.networkArrivalUs = (ts) => this.arrivals.get(ts);
     this.playout.pipe({
@@ -108,7 +115,7 @@ export class VideoReceiveStream {
   }
 
   stats(): Record<string, number> {
-    const s: Record<string, number> = {};
+    const s: Record<string, number> = { mediaDelivered: this.mediaDelivered };
     for (const stage of [this.reorder, this.depacketizer, this.playout, this.decoder]) {
       for (const [k, v] of Object.entries(stage.stats())) s[`${stage.name}.${k}`] = v;
     }

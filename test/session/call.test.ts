@@ -58,7 +58,7 @@ describe("Call over the emulated network (virtual clock)", () => {
   });
 
   it("10% loss: Generic NACK (RFC 4585 6.2.1) + RTX (RFC 4588) bring lost video packets back", async () => {
-    const r = await runCall({ ...small, durationS: 6, delayMs: 50, lossPct: 10, keyframeIntervalFrames: 0, seed: 12 });
+    const r = await runCall({ ...small, durationS: 6, delayMs: 50, lossPct: 10, keyframeIntervalFrames: 0, seed: 12, fec: false });
     const v = r.video!;
     expect(v.packets.lostOnWirePct).toBeGreaterThan(6);
     expect(v.nacksSent).toBeGreaterThan(10);
@@ -67,6 +67,17 @@ describe("Call over the emulated network (virtual clock)", () => {
     expect(v.packets.lostAfterRecoveryPct).toBeLessThan(1);
     expect(v.rtxOverheadPct).toBeLessThan(20);
     expect(v.fpsDecoded).toBeGreaterThan(25);
+  });
+
+  it("10% loss: ULPFEC in RED (RFC 5109, RFC 2198) rebuilds lost video packets without a round trip", async () => {
+    const r = await runCall({ ...small, durationS: 6, delayMs: 50, lossPct: 10, keyframeIntervalFrames: 0, seed: 14, nack: false });
+    const v = r.video!;
+    // FEC starts once the first RTCP report tells the sender about the loss (~1 s in); with one
+    // parity per 6 one-packet frames, a loss is recoverable when the other 6 arrive (0.9^6 = 53%).
+    // lostOnWire also counts lost FEC packets.
+    expect(v.recoveredByFec).toBeGreaterThan(0.2 * v.packets.lostOnWire);
+    expect(v.fecOverheadPct).toBeGreaterThan(5);
+    expect(v.packets.lostAfterRecovery).toBeLessThan(0.75 * v.packets.lostOnWire);
   });
 
   it("10% loss: audio RED (RFC 2198) and Opus in-band FEC, switched on by RTCP-reported loss, keep concealment low", async () => {
