@@ -10,8 +10,10 @@
  *
  *   npx tsx bench/srtp.ts [--max-time 1.5]
  *
- * Each case reports the median of benchmark.js's samples; the whole set runs twice and the
- * faster median per case is kept, because other processes share this machine.
+ * Each case reports the median of benchmark.js's samples; the whole set runs twice, the second
+ * time with the cases of each suite in reverse order, and the faster median per case is kept,
+ * because other processes share this machine (and the first case of a suite pays for the
+ * previous suite's garbage).
  *
  * Protect advances the sequence number by one per call for every implementation, as a real
  * sender does (protecting one sequence number over and over is no workload; rtcpipe generates the
