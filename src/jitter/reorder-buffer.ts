@@ -39,7 +39,7 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   private started = false;
   private reorderLatenessUs = 0;
   private highestArrivalUs = new Map<number, number>();
-  private counters = { packetsIn: 0, packetsOut: 0, duplicates: 0, late: 0, reordered: 0, skippedLost: 0, overflows: 0 };
+  private counters = { packetsIn: 0, packetsOut: 0, duplicates: 0, late: 0, reordered: 0, skippedLost: 0, overflows: 0, abandoned: 0 };
 
   constructor(options: ReorderBufferOptions = {}) {
     super();
@@ -57,6 +57,27 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   setWaitBounds(minWaitUs: number, maxWaitUs: number): void {
     this.minWaitUs = Math.max(0, minWaitUs);
     this.maxWaitUs = Math.max(this.minWaitUs, maxWaitUs);
+  }
+
+  /**
+   * Stops waiting for anything before `sequenceNumber` (e.g. after an outage, when only a
+   * keyframe can help): the gap is given up now and what follows is released.
+   */
+  abandonBefore(sequenceNumber: number, nowUs: number): void {
+    const target = this.unwrapper.peek(sequenceNumber);
+    if (!this.started || Number.isNaN(this.nextSeq) || target <= this.nextSeq) return;
+    let heldDropped = 0;
+    for (const k of [...this.held.keys()]) {
+      if (k >= target) continue;
+      this.held.delete(k);
+      this.highestArrivalUs.delete(k);
+      heldDropped++;
+    }
+    this.counters.skippedLost += target - this.nextSeq - heldDropped;
+    this.counters.abandoned += heldDropped;
+    this.nextSeq = target;
+    this.gapSinceUs = NaN;
+    this.release(nowUs);
   }
 
   /** How long a gap is currently waited for (µs). */

@@ -31,7 +31,7 @@ export interface VideoReport {
   fpsDecoded: number;
   latencyMs: LatencySummary;
   psnrDb: { mean: number; p5: number; min: number };
-  freeze: { count: number; totalMs: number; longestMs: number; percentOfCall: number };
+  freeze: { count: number; totalMs: number; longestMs: number; percentOfCall: number; intervalsMs: [number, number][] };
   packets: PacketCounts;
   /** RTX packets sent in answer to NACKs, and how many of them arrived and were used. */
   retransmitted: number;

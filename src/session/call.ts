@@ -353,6 +353,8 @@ function buildReport(
         totalMs: (fa.totalMs + fb.totalMs) / 2,
         longestMs: Math.max(fa.longestMs, fb.longestMs),
         percentOfCall: ((fa.totalMs + fb.totalMs) / 2 / (o.durationS * 1000)) * 100,
+        // Every freeze of either direction as [start, end] in ms since the call started.
+        intervalsMs: [a, b].flatMap((s) => s.metrics.freezes.freezes.map(([f0, f1]) => [(f0 - s.metrics.startUs) / 1000, (f1 - s.metrics.startUs) / 1000] as [number, number])),
       },
       packets: packetCounts(sent, lostWire, residual),
       retransmitted: both("rtxOut"),

@@ -13,6 +13,7 @@ import type { NetEqOutput } from "../jitter/neteq/neteq-playout.js";
 import { AudioReceiveStream } from "./audio-receive-stream.js";
 import { RtcpReporter } from "./rtcp-reporter.js";
 import { isRtcpPacket } from "../srtp/is-rtcp-packet.js";
+import { timestampDiff } from "../rtp/wrap-around-unwrapper.js";
 import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, RED_RTX_PAYLOAD_TYPE, RTX_PAYLOAD_TYPES, ULPFEC_PAYLOAD_TYPE, VIDEO_RED_PAYLOAD_TYPE, type SendConfig } from "./stream-config.js";
 import { FecController } from "../fec/fec-controller.js";
 import { FecDecoder } from "../fec/fec-decoder.js";
@@ -95,8 +96,9 @@ export class Peer {
   private readonly fecController = new FecController();
   private readonly recentNackUs: number[] = [];
   private audioLossPct = 0;
+  private lastVideoTimestamp: number | undefined;
   private closed = false;
-  private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0, fecRecovered: 0 };
+  private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0, fecRecovered: 0, outages: 0 };
 
   private constructor(
     private readonly options: PeerOptions,
@@ -294,6 +296,7 @@ export class Peer {
         }
         if (this.fecDecoder && packet.payloadType === VIDEO_RED_PAYLOAD_TYPE) {
           this.remoteVideoSsrc = packet.ssrc;
+          if (!retransmitted) this.checkVideoOutage(packet, nowUs);
           this.nackGenerator?.received(packet.sequenceNumber, nowUs);
           // An ULPFEC packet takes a sequence number in the media stream (RFC 5109 10.2): tell
           // the frame assembler with an empty placeholder, so it is not taken for a lost packet.
@@ -303,6 +306,7 @@ export class Peer {
           this.fecDecoder.push(packet, nowUs);
         } else if (this.videoReceive && packet.payloadType === PAYLOAD_TYPES[this.options.receive.video!]) {
           this.remoteVideoSsrc = packet.ssrc;
+          if (!retransmitted) this.checkVideoOutage(packet, nowUs);
           this.nackGenerator?.received(packet.sequenceNumber, nowUs);
           this.videoReceive.push(packet, nowUs, retransmitted);
         }
@@ -406,6 +410,21 @@ export class Peer {
     if (!this.videoSend || nowUs - this.lastKeyframeRequestUs < 250_000) return;
     this.lastKeyframeRequestUs = nowUs;
     this.videoSend.encoder.requestKeyframe();
+  }
+
+  /**
+   * A jump of more than 500 ms of video between consecutive packets is an outage, not loss:
+   * retransmitting seconds of old packets cannot help, only a keyframe can. Stop waiting and
+   * NACKing for what is missing and ask for a keyframe at once.
+   */
+  private checkVideoOutage(packet: RtpPacket, nowUs: number): void {
+    const last = this.lastVideoTimestamp;
+    this.lastVideoTimestamp = packet.timestamp;
+    if (last === undefined || timestampDiff(packet.timestamp, last) <= 45_000) return;
+    this.counters.outages++;
+    this.nackGenerator?.clearOlderThan(packet.sequenceNumber);
+    this.videoReceive?.reorder.abandonBefore(packet.sequenceNumber, nowUs);
+    this.lastPliUs = -Infinity;
   }
 
   /** Runs the receive streams' time-driven work and sleeps until the next thing is due. */

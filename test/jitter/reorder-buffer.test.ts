@@ -70,3 +70,18 @@ describe("ReorderBuffer at the start of a stream", () => {
     expect(buf.stats().late).toBe(0);
   });
 });
+
+describe("ReorderBuffer after an outage", () => {
+  it("abandonBefore gives up the gap at once and releases what follows", () => {
+    const buf = new ReorderBuffer({ minWaitMs: 0, maxWaitMs: 500 });
+    const out: number[] = [];
+    buf.pipe({ push: (p) => out.push(p.sequenceNumber) });
+    buf.push({ sequenceNumber: 1 }, 0);
+    buf.push({ sequenceNumber: 3 }, 1000); // 2 missing: held
+    buf.abandonBefore(400, 2000);
+    buf.push({ sequenceNumber: 400 }, 2000);
+    expect(out).toEqual([1, 400]);
+    expect(buf.stats().abandoned).toBe(1); // 3 had arrived but is older than the keyframe we wait for
+    expect(buf.stats().skippedLost).toBe(397);
+  });
+});
