@@ -1,0 +1,72 @@
+/**
+ * Replays the loss fixtures (fixtures/loss/, docs/trace-formats.md) through a whole call on the
+ * virtual clock and checks what recovery (ULPFEC, NACK/RTX, PLI, audio RED + Opus FEC, NetEQ)
+ * achieves. Calls are 320x240 at 400 kbps for 15 s with 50 ms one-way delay, both directions,
+ * so the suite stays fast; README.md's table has the full-size figures from `rtcpipe call`.
+ * Each threshold says where it comes from: the issue's target, or (marked "not yet the
+ * target") today's figure with margin, so a regression fails.
+ */
+import { describe, expect, it } from "vitest";
+import { runCall } from "../../src/session/call.js";
+import type { CallOptions } from "../../src/session/call-options.js";
+
+const base: CallOptions = { width: 320, height: 240, videoBitrateBps: 400_000, modelProcessingTime: false, durationS: 15, delayMs: 50, seed: 1 };
+const trace = (name: string): CallOptions => ({ ...base, lossTracePath: `fixtures/loss/${name}.txt` });
+
+describe("loss fixtures replayed through a call", () => {
+  it("random 5%: everything recovered, audio barely concealed", async () => {
+    const r = await runCall(trace("random-5"));
+    expect(r.video!.packets.lostOnWirePct).toBeGreaterThan(3);
+    expect(r.video!.packets.lostAfterRecoveryPct).toBeLessThan(0.5);
+    expect(r.audio!.concealedPct).toBeLessThan(2);
+  });
+
+  it("random 10%: residual media loss < 0.5% and concealed audio < 2% (the issue's targets)", async () => {
+    const r = await runCall(trace("random-10"));
+    const v = r.video!;
+    expect(v.packets.lostOnWirePct).toBeGreaterThan(8);
+    expect(v.packets.lostAfterRecoveryPct).toBeLessThan(0.5);
+    expect(r.audio!.concealedPct).toBeLessThan(2);
+    expect(v.fpsDecoded).toBeGreaterThan(27);
+    // Not yet the target (freezes < 1% of the call): today ~4% at this size; margin to 7%.
+    expect(v.freeze.percentOfCall).toBeLessThan(7);
+    // Not yet the target (p95 < 250 ms): today ~315 ms, NACK rounds at a 100 ms RTT.
+    expect(v.latencyMs.p95).toBeLessThan(400);
+  });
+
+  it("random 20%: video keeps decoding at >= 20 fps, concealed audio < 5% (the issue's targets)", async () => {
+    const r = await runCall(trace("random-20"));
+    expect(r.video!.fpsDecoded).toBeGreaterThanOrEqual(20);
+    expect(r.audio!.concealedPct).toBeLessThan(5);
+  });
+
+  it("bursty 10% (mean burst 3): residual media loss under 1%", async () => {
+    const r = await runCall(trace("bursty-10-mean3"));
+    expect(r.video!.packets.lostAfterRecoveryPct).toBeLessThan(1);
+    expect(r.audio!.concealedPct).toBeLessThan(3);
+  });
+
+  it("bursty 10% (mean burst 8): freezes stay short", async () => {
+    const r = await runCall(trace("bursty-10-mean8"));
+    // Not yet the target (no freeze > 400 ms after a burst ends): today the longest is ~670 ms.
+    expect(r.video!.freeze.longestMs).toBeLessThan(1000);
+    expect(r.video!.fpsDecoded).toBeGreaterThan(27);
+  });
+
+  it("2 s outage (5-7 s): video recovers within 1 s of the path returning, by PLI and a keyframe (the issue's target)", async () => {
+    const r = await runCall(trace("outage-2s"));
+    const v = r.video!;
+    const outageFreeze = v.freeze.intervalsMs.filter(([start, end]) => start < 7000 && end > 5500);
+    expect(outageFreeze.length).toBeGreaterThan(0); // both directions froze during the outage
+    for (const [, end] of outageFreeze) expect(end).toBeLessThan(8000);
+    expect(r.rtcp.pliSent).toBeGreaterThan(0);
+  });
+
+  it("jitter 0-120 ms with 5% reordering: nothing lost, audio not concealed", async () => {
+    const r = await runCall({ ...base, jitterMs: 120, reorderPct: 5 });
+    expect(r.video!.packets.lostAfterRecoveryPct).toBeLessThan(0.1);
+    expect(r.audio!.concealedPct).toBeLessThan(2);
+    // The playout follows the jitter: audio waits about its 95th percentile, not the maximum.
+    expect(r.audio!.latencyMs.p50).toBeLessThan(50 + 120 + 60);
+  });
+});
