@@ -45,7 +45,7 @@ interface Missing {
 
 export class NackGenerator {
   readonly name = "nack-generator";
-  private readonly reorderAllowanceUs: number;
+  private reorderAllowanceUs: number;
   private readonly maxRetries: number;
   private readonly maxAgeUs: number;
   private readonly maxListSize: number;
@@ -88,6 +88,14 @@ export class NackGenerator {
    * One media packet arrived (or was recovered, e.g. by FEC: `recovered` true) at `nowUs`.
    * A number past the highest opens a gap; an older one fills one.
    */
+  /**
+   * How long a missing packet may be merely reordered before it is NACKed; a receiver that
+   * measures reordering on its path raises it so reordered packets are not requested.
+   */
+  setReorderAllowanceUs(allowanceUs: number): void {
+    this.reorderAllowanceUs = checkRange("reorderAllowanceUs", allowanceUs, 0, 10_000_000);
+  }
+
   received(sequenceNumber: number, nowUs: number, recovered = false): void {
     this.nReceived++;
     const first = Number.isNaN(this.unwrapper.highest);

@@ -37,7 +37,8 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   /** Until the first release, the stream's start is not known: the first packet may be a reordered one. */
   private firstArrivalUs = NaN;
   private started = false;
-  private reorderLatenessUs = 0;
+  private reorderLateness = 0;
+  private learning = true;
   private highestArrivalUs = new Map<number, number>();
   private counters = { packetsIn: 0, packetsOut: 0, duplicates: 0, late: 0, reordered: 0, skippedLost: 0, overflows: 0, abandoned: 0 };
 
@@ -80,9 +81,28 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
     this.release(nowUs);
   }
 
+  /** How late reordered packets have been seen to arrive on this path (µs, slowly decaying). */
+  get reorderLatenessUs(): number {
+    return this.reorderLateness;
+  }
+
   /** How long a gap is currently waited for (µs). */
   get waitUs(): number {
-    return Math.min(this.maxWaitUs, Math.max(this.minWaitUs, this.reorderLatenessUs * 1.5));
+    return Math.min(this.maxWaitUs, Math.max(this.minWaitUs, this.reorderLateness * 1.5));
+  }
+
+  /**
+   * Takes a packet that came back through recovery (FEC, RTX): it fills its gap like any other,
+   * but its lateness is recovery time, not reordering, so the path's reordering is not learned
+   * from it.
+   */
+  pushRecovered(packet: P, nowUs: number): void {
+    this.learning = false;
+    try {
+      this.push(packet, nowUs);
+    } finally {
+      this.learning = true;
+    }
   }
 
   push(packet: P, nowUs: number): void {
@@ -103,10 +123,10 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
     }
     // A packet filling a gap after later ones arrived: remember how late reordering makes it.
     const newestAhead = this.highestSeqHeld();
-    if (newestAhead > seq) {
+    if (newestAhead > seq && this.learning) {
       this.counters.reordered++;
       const t = this.highestArrivalUs.get(newestAhead);
-      if (t !== undefined) this.reorderLatenessUs = Math.max(this.reorderLatenessUs * 0.99, nowUs - t);
+      if (t !== undefined) this.reorderLateness = Math.max(this.reorderLateness * 0.99, nowUs - t);
     }
     this.held.set(seq, { packet, arrivalUs: nowUs });
     this.highestArrivalUs.set(seq, nowUs);

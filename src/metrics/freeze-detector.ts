@@ -15,7 +15,12 @@ export class FreezeDetector {
   /** Freezes as [startUs, endUs] pairs, for plots. */
   readonly freezes: [number, number][] = [];
 
-  constructor(windowFrames = 30) {
+  /**
+   * @param windowFrames intervals averaged for the mean frame duration
+   * @param nominalFrameUs the mean to assume before two frames were shown (e.g. 1/fps), so a
+   *   stream that shows almost nothing still counts as frozen
+   */
+  constructor(windowFrames = 30, private readonly nominalFrameUs = NaN) {
     this.windowFrames = windowFrames;
   }
 
@@ -23,7 +28,7 @@ export class FreezeDetector {
   frameRendered(nowUs: number): void {
     if (!Number.isNaN(this.lastRenderUs)) {
       const interval = nowUs - this.lastRenderUs;
-      const mean = this.recent.length > 0 ? this.sumRecent / this.recent.length : NaN;
+      const mean = this.recent.length > 0 ? this.sumRecent / this.recent.length : this.nominalFrameUs;
       if (!Number.isNaN(mean) && interval > Math.max(3 * mean, mean + 150_000)) {
         this.count++;
         this.totalUs += interval;
@@ -42,9 +47,11 @@ export class FreezeDetector {
    * Closes the measurement at `endUs`: a stream that stopped rendering before the end counts
    * the silence as a freeze too, if it is long enough.
    */
-  finish(endUs: number): void {
+  finish(endUs: number, startUs = NaN): void {
+    // Nothing shown at all: frozen from the start (when the caller says when that was).
+    if (Number.isNaN(this.lastRenderUs)) this.lastRenderUs = startUs;
     if (Number.isNaN(this.lastRenderUs)) return;
-    const mean = this.recent.length > 0 ? this.sumRecent / this.recent.length : NaN;
+    const mean = this.recent.length > 0 ? this.sumRecent / this.recent.length : this.nominalFrameUs;
     const interval = endUs - this.lastRenderUs;
     if (!Number.isNaN(mean) && interval > Math.max(3 * mean, mean + 150_000)) {
       this.count++;

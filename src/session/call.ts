@@ -171,7 +171,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   if (emulated) o.onNetwork?.(emulated, clock);
   const startUs = clock.nowUs();
   const endUs = startUs + o.durationS * 1e6;
-  for (const side of sides) side.metrics = new DirectionMetrics(startUs, endUs);
+  for (const side of sides) side.metrics = new DirectionMetrics(startUs, endUs, 1e6 / o.fps);
   const frameIntervalUs = 1e6 / o.fps;
   for (const side of sides) {
     if (side.video) {
@@ -286,7 +286,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   sampler.cancel();
   if (process.env.RTCPIPE_DEBUG) for (const s of sides) console.error(JSON.stringify(s.peer.stats()));
   for (const s of sides) s.peer.close();
-  for (const s of sides) s.metrics.freezes.finish(endUs);
+  for (const s of sides) if (o.video !== "none") s.metrics.freezes.finish(endUs, s.metrics.startUs);
   net.close();
 
   return buildReport(o, sides, netStats, { wallS, cpu, startedAt: new Date(epochUs / 1000 + startUs / 1000).toISOString() });

@@ -40,7 +40,7 @@ export class DirectionMetrics {
   readonly videoLatency = new Percentiles();
   readonly audioLatency = new Percentiles();
   readonly psnrY = new Percentiles();
-  readonly freezes = new FreezeDetector();
+  readonly freezes: FreezeDetector;
   framesRendered = 0;
   audioSlots = 0;
   audioConcealed = 0;
@@ -55,7 +55,10 @@ export class DirectionMetrics {
   constructor(
     readonly startUs: number,
     private readonly endUs = Infinity,
-  ) {}
+    nominalFrameUs = NaN,
+  ) {
+    this.freezes = new FreezeDetector(30, nominalFrameUs);
+  }
 
   bucket(nowUs: number): SecondBucket {
     const i = Math.max(0, Math.floor((nowUs - this.startUs) / 1e6));

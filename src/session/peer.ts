@@ -97,6 +97,8 @@ export class Peer {
   private readonly recentNackUs: number[] = [];
   private audioLossPct = 0;
   private lastVideoTimestamp: number | undefined;
+  /** True while an RTX-restored RED packet is inside the FEC decoder (it emits synchronously). */
+  private decodingRetransmission = false;
   private closed = false;
   private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0, fecRecovered: 0, outages: 0 };
 
@@ -154,7 +156,8 @@ export class Peer {
             this.counters.fecRecovered++;
             this.nackGenerator?.received(p.sequenceNumber, t, true);
           }
-          videoReceive.push(p, t, recovered);
+          // Late because FEC rebuilt it or RTX resent it: recovery, not network jitter.
+          videoReceive.push(p, t, recovered || this.decodingRetransmission);
         },
       });
     }
@@ -303,7 +306,9 @@ export class Peer {
           if (((packet.payload[0] ?? 0) & 0x7f) === ULPFEC_PAYLOAD_TYPE) {
             this.videoReceive!.push(new RtpPacket({ payloadType: PAYLOAD_TYPES[this.options.receive.video!], sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, ssrc: packet.ssrc }), nowUs, true);
           }
+          this.decodingRetransmission = retransmitted;
           this.fecDecoder.push(packet, nowUs);
+          this.decodingRetransmission = false;
         } else if (this.videoReceive && packet.payloadType === PAYLOAD_TYPES[this.options.receive.video!]) {
           this.remoteVideoSsrc = packet.ssrc;
           if (!retransmitted) this.checkVideoOutage(packet, nowUs);
@@ -369,6 +374,9 @@ export class Peer {
     const gen = this.nackGenerator;
     if (!gen || this.remoteVideoSsrc === undefined) return;
     const rtt = this.rttUs();
+    // Reordered packets are not lost: NACK only after the lateness reordering shows on this path.
+    const reorderUs = this.videoReceive?.reorder.reorderLatenessUs ?? 0;
+    gen.setReorderAllowanceUs(Math.min(100_000, Math.max(10_000, 1.5 * reorderUs)));
     // Long enough for a NACK, its RTX, and one retry if the first RTX is lost too.
     this.videoReceive?.reorder.setWaitBounds(Math.min(600_000, 2.2 * rtt + 30_000), 800_000);
     const r = gen.tick(nowUs, rtt);

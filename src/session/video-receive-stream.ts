@@ -80,7 +80,8 @@ export class VideoReceiveStream {
       this.arrivals.set(ts, Math.max(this.arrivals.get(ts) ?? 0, nowUs));
       if (this.arrivals.size > 256) this.arrivals.delete(this.arrivals.keys().next().value as number);
     }
-    this.reorder.push(packet, nowUs);
+    if (retransmitted) this.reorder.pushRecovered(packet, nowUs);
+    else this.reorder.push(packet, nowUs);
   }
 
   tick(nowUs: number): void {
