@@ -284,7 +284,6 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   const cpu = process.cpuUsage(cpu0);
   const netStats = net.stats();
   sampler.cancel();
-  if (process.env.RTCPIPE_DEBUG) for (const s of sides) console.error(JSON.stringify(s.peer.stats()));
   for (const s of sides) s.peer.close();
   for (const s of sides) if (o.video !== "none") s.metrics.freezes.finish(endUs, s.metrics.startUs);
   net.close();

@@ -321,7 +321,6 @@ export class Peer {
       }
     } catch (err) {
       if (!(err instanceof RtcpipeError)) throw err;
-      if (process.env.RTCPIPE_DEBUG) console.error(err);
       if (err.code === "ERR_MALFORMED_PACKET") this.counters.malformedDropped++;
       else this.counters.srtpDropped++;
     }
