@@ -4,6 +4,7 @@ import type { AudioFrame } from "../media/audio-frame.js";
 import type { VideoFrame } from "../media/video-frame.js";
 import type { Transport } from "../net/transport.js";
 import type { Clock, TimerHandle } from "../pipeline/clock.js";
+import type { Stage } from "../pipeline/stage.js";
 import { RtcpCompoundPacket } from "../rtcp/rtcp-compound-packet.js";
 import { RtpPacket } from "../rtp/rtp-packet.js";
 import { SrtpSession } from "../srtp/srtp-session.js";
@@ -186,17 +187,17 @@ export class Peer {
 
   /** Encodes and sends one captured video frame. */
   sendVideo(frame: VideoFrame, nowUs: number): SendResult {
-    if (!this.videoSend || this.closed) return { encodeUs: 0, rtpTimestamp: undefined };
-    const { packets, encodeUs } = this.videoSend.sendFrame(frame, nowUs);
-    const first = packets[0];
-    if (first) this.rtcp.anchor(first.ssrc, first.timestamp, frame.captureTimeUs);
-    this.transmit(packets, nowUs, encodeUs);
-    return { encodeUs, rtpTimestamp: first?.timestamp };
+    return this.sendOn(this.videoSend, frame, nowUs);
   }
 
+  /** Encodes and sends one captured 20 ms audio frame. */
   sendAudio(frame: AudioFrame, nowUs: number): SendResult {
-    if (!this.audioSend || this.closed) return { encodeUs: 0, rtpTimestamp: undefined };
-    const { packets, encodeUs } = this.audioSend.sendFrame(frame, nowUs);
+    return this.sendOn(this.audioSend, frame, nowUs);
+  }
+
+  private sendOn<F extends { captureTimeUs: number }>(stream: SendStream<F, Stage<F, EncodedFrame>> | undefined, frame: F, nowUs: number): SendResult {
+    if (!stream || this.closed) return { encodeUs: 0, rtpTimestamp: undefined };
+    const { packets, encodeUs } = stream.sendFrame(frame, nowUs);
     const first = packets[0];
     if (first) this.rtcp.anchor(first.ssrc, first.timestamp, frame.captureTimeUs);
     this.transmit(packets, nowUs, encodeUs);
