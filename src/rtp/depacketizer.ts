@@ -40,6 +40,14 @@ class SourceState {
   height = 0;
   readonly decoded = new Array<number>(DECODED_HISTORY).fill(-1);
   decodedNext = 0;
+  /** PictureID of the last frame emitted, or -1. */
+  lastPictureId = -1;
+  /**
+   * A sequence gap fell between two frames. If the next frame's PictureID follows the last
+   * emitted one, no frame was lost (the gap was e.g. an FEC packet in the same sequence space,
+   * RFC 5109 10.2) and no keyframe is needed; otherwise a whole frame went missing.
+   */
+  gapBetweenFrames = false;
 
   startFrame(ts: number, info: DepacketizedPayload): void {
     this.inFrame = true;
@@ -58,6 +66,7 @@ class SourceState {
   }
 
   markDecoded(pictureId: number): void {
+    this.lastPictureId = pictureId;
     if (pictureId < 0) return;
     this.decoded[this.decodedNext] = pictureId;
     this.decodedNext = (this.decodedNext + 1) % DECODED_HISTORY;
@@ -165,6 +174,11 @@ export class Depacketizer extends StageCore<RtpPacket, EncodedFrame> {
         this.packetsDiscarded++;
         return;
       }
+      if (s.gapBetweenFrames) {
+        s.gapBetweenFrames = false;
+        const follows = info.pictureId >= 0 && s.lastPictureId >= 0 && info.pictureId === (s.lastPictureId + 1) % info.pictureIdModulus;
+        if (!follows) s.waitingForKeyframe = true;
+      }
       s.startFrame(ts, info);
     }
     if (info.width > 0 && info.height > 0) {
@@ -184,10 +198,13 @@ export class Depacketizer extends StageCore<RtpPacket, EncodedFrame> {
       s.inFrame = false;
       s.parts.length = 0;
       s.partsBytes = 0;
+      s.waitingForKeyframe = true;
     } else {
       s.discardTs = NaN;
+      // Between frames: decided when the next frame shows its PictureID (picture IDs in use).
+      if (s.lastPictureId >= 0) s.gapBetweenFrames = true;
+      else s.waitingForKeyframe = true;
     }
-    s.waitingForKeyframe = true;
   }
 
   private finishFrame(s: SourceState, nowUs: number): void {

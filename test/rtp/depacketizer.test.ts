@@ -127,6 +127,16 @@ describe("Depacketizer", () => {
     expect(d.stats().framesIncomplete).toBe(0);
   });
 
+  it("a gap between frames whose PictureIDs follow on (an FEC packet's sequence number, RFC 5109 10.2) needs no keyframe", () => {
+    const pk = packetize("vp8", vp8Stream(4, 10));
+    const { d, frames } = depack("vp8");
+    for (const x of pk[0]!) d.push(x, 0);
+    // Frame 1 arrives with its sequence numbers shifted by one, as if an FEC packet came between.
+    for (const x of pk[1]!) d.push(RtpPacket.parse(new RtpPacket({ ...x, sequenceNumber: (x.sequenceNumber + 1) & 0xffff, payload: x.payload, marker: x.marker }).serialize()), 0);
+    expect(frames).toHaveLength(2);
+    expect(d.needsKeyframe).toBe(false);
+  });
+
   it("waits for a keyframe when a stream is joined mid-way", () => {
     const pk = packetize("vp8", vp8Stream(8, 4));
     const { d, frames } = depack("vp8");
