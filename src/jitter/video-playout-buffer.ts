@@ -4,6 +4,9 @@ import { StageCore, type StageStats } from "../pipeline/stage.js";
 import { TimestampUnwrapper } from "../rtp/wrap-around-unwrapper.js";
 import { RelativeDelayEstimator } from "./relative-delay-estimator.js";
 
+const STEP_UP_US = 10_000;
+const STEP_DOWN_US = 5_000;
+
 export interface VideoPlayoutBufferOptions {
   /** RTP clock rate (default 90 000, RFC 7741 / RFC 9628). */
   clockRate?: number;
@@ -34,6 +37,7 @@ export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
   private readonly queue: { frame: EncodedFrame; mediaUs: number }[] = [];
   private counters = { framesIn: 0, framesOut: 0, framesFlushed: 0 };
   private lastDelayUs = 0;
+  private appliedUs = 0;
 
   constructor(options: VideoPlayoutBufferOptions = {}) {
     super();
@@ -53,9 +57,18 @@ export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
     this.extraUs = Math.max(0, extraUs);
   }
 
-  /** Current jitter delay (µs) added to the fastest transit. */
-  get delayUs(): number {
+  /** The delay the buffer is heading for: jitter estimate + extra, within the maximum (µs). */
+  get targetDelayUs(): number {
     return Math.min(this.maxUs, this.estimator.targetUs() + this.extraUs);
+  }
+
+  /**
+   * The jitter delay applied now (µs). It follows the target gradually, at most +10 ms or
+   * -5 ms per frame released, so a change of delay plays as slightly slower or faster motion
+   * instead of a stall or a jump.
+   */
+  get delayUs(): number {
+    return this.appliedUs;
   }
 
   /**
@@ -97,7 +110,9 @@ export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
 
   private emit(frame: EncodedFrame, nowUs: number): void {
     this.counters.framesOut++;
-    this.lastDelayUs = this.delayUs;
+    const target = this.targetDelayUs;
+    this.appliedUs = target > this.appliedUs ? Math.min(target, this.appliedUs + STEP_UP_US) : Math.max(target, this.appliedUs - STEP_DOWN_US);
+    this.lastDelayUs = this.appliedUs;
     this.out.push(frame, nowUs);
   }
 }
