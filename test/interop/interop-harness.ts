@@ -15,6 +15,8 @@ import { WavReader } from "../../src/media/wav-reader.js";
 import { WavWriter } from "../../src/media/wav-writer.js";
 import { Y4mReader } from "../../src/media/y4m-reader.js";
 import { psnr } from "../../src/metrics/psnr.js";
+import { TestPatternSource } from "../../src/media/test-pattern-source.js";
+import { expect } from "vitest";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 export const INSTALL_HINT =
@@ -336,4 +338,43 @@ export function gstCaps(s: StreamUnderTest, payloadType: number, ssrc: number, k
   if (s.srtp === "none") return `application/x-rtp,${base}`;
   const p = gstSrtpParams(s.srtp);
   return `application/x-srtp,${base},ssrc=(uint)${ssrc},srtp-key=(buffer)${hex(key!)},srtp-cipher=(string)${p.cipher},srtp-auth=(string)${p.auth},srtcp-cipher=(string)${p.cipher},srtcp-auth=(string)${p.auth}`;
+}
+
+/** Thresholds for what a third-party peer decodes of `rtcpipe send`'s 320x240 test pattern. */
+export const MIN_MEAN_PSNR = 30;
+export const MIN_FRAME_PSNR = 22;
+
+/**
+ * Checks what a peer decoded from `rtcpipe send`: video (a Y4M of the test pattern; each frame
+ * matched to its source by the pattern's barcode) must hold >= 90% of the frames sent with
+ * PSNR above the thresholds; audio (a WAV of the speech-like source) >= 90% of the duration,
+ * louder than -40 dBFS, envelope correlation > 0.8.
+ */
+export function expectReceivedFromRtcpipe(label: string, outPath: string, sent: { videoFrames?: number; audioFrames?: number }): void {
+  if (sent.videoFrames !== undefined) {
+    const n = sent.videoFrames;
+    const pattern = new TestPatternSource({ width: 320, height: 240, fps: 30 });
+    const frames = readY4m(outPath);
+    const seen = new Set<number>();
+    const values: number[] = [];
+    for (const f of frames) {
+      const idx = pattern.readFrameIndex(f);
+      if (idx < 0 || idx >= n) continue;
+      seen.add(idx);
+      values.push(Math.min(99, psnr(f, pattern.frameAt(idx)).average));
+    }
+    const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+    console.log(`${label}: sent ${n}, decoded ${frames.length}, distinct ${seen.size}, PSNR mean ${mean.toFixed(2)} min ${Math.min(...values).toFixed(2)} dB`);
+    expect(seen.size).toBeGreaterThanOrEqual(Math.floor(0.9 * n));
+    expect(mean).toBeGreaterThan(MIN_MEAN_PSNR);
+    expect(Math.min(...values)).toBeGreaterThan(MIN_FRAME_PSNR);
+  }
+  if (sent.audioFrames !== undefined) {
+    const n = sent.audioFrames;
+    const m = matchAudio(readWavMono(outPath), speechSamples(n));
+    console.log(`${label}: sent ${(n * 0.02).toFixed(2)} s, decoded ${m.durationS.toFixed(2)} s, ${m.rmsDbfs.toFixed(1)} dBFS, envelope r=${m.envelopeCorrelation.toFixed(3)} at lag ${(m.lagS * 1000).toFixed(0)} ms`);
+    expect(m.durationS).toBeGreaterThanOrEqual(0.9 * n * 0.02);
+    expect(m.rmsDbfs).toBeGreaterThan(-40);
+    expect(m.envelopeCorrelation).toBeGreaterThan(0.8);
+  }
 }
