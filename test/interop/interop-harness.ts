@@ -378,3 +378,30 @@ export function expectReceivedFromRtcpipe(label: string, outPath: string, sent: 
     expect(m.envelopeCorrelation).toBeGreaterThan(0.8);
   }
 }
+
+/**
+ * Checks what `rtcpipe receive` decoded from a peer: video (Y4M, aligned to the reference clip)
+ * must hold >= 90% of `clipFrames` frames with mean PSNR above MIN_MEAN_PSNR; audio (WAV of the
+ * speech-like source) >= 90% of the duration, louder than -40 dBFS, envelope correlation > 0.8.
+ */
+export function expectRtcpipeDecoded(
+  label: string,
+  outPath: string,
+  summary: { packets: number; lost: number; videoFramesDecoded: number },
+  expected: { reference: VideoFrame[]; clipFrames: number } | { audioFrames: number },
+): void {
+  if ("reference" in expected) {
+    const a = alignedPsnr(readY4m(outPath), expected.reference);
+    console.log(`${label}: packets ${summary.packets}, lost ${summary.lost}, decoded ${summary.videoFramesDecoded}/${expected.clipFrames}, offset ${a.offset}, PSNR mean ${a.meanPsnr.toFixed(2)} min ${a.minPsnr.toFixed(2)} dB`);
+    expect(summary.videoFramesDecoded).toBeGreaterThanOrEqual(Math.floor(0.9 * expected.clipFrames));
+    expect(a.matched).toBeGreaterThanOrEqual(Math.floor(0.9 * expected.clipFrames));
+    expect(a.meanPsnr).toBeGreaterThan(MIN_MEAN_PSNR);
+  } else {
+    const n = expected.audioFrames;
+    const m = matchAudio(readWavMono(outPath), speechSamples(n));
+    console.log(`${label}: packets ${summary.packets}, lost ${summary.lost}, decoded ${m.durationS.toFixed(2)} s of ${(n * 0.02).toFixed(2)}, ${m.rmsDbfs.toFixed(1)} dBFS, envelope r=${m.envelopeCorrelation.toFixed(3)} at lag ${(m.lagS * 1000).toFixed(0)} ms`);
+    expect(m.durationS).toBeGreaterThanOrEqual(0.9 * n * 0.02);
+    expect(m.rmsDbfs).toBeGreaterThan(-40);
+    expect(m.envelopeCorrelation).toBeGreaterThan(0.8);
+  }
+}
