@@ -86,6 +86,8 @@ export class Peer {
   private wakeTimer: TimerHandle | undefined;
   private wakeAtUs = Infinity;
   private readonly encoderFreeAtUs = new Map<number, number>();
+  /** Room for one serialized RTP packet (jumbo-frame sized; the MTU option is at most 9000). */
+  private readonly plainScratch = new Uint8Array(9216);
   private lastPliUs = -Infinity;
   private lastKeyframeRequestUs = -Infinity;
   private remoteVideoSsrc: number | undefined;
@@ -246,7 +248,7 @@ export class Peer {
     if (packets.length === 0) return;
     packets = packets.slice(); // the send stream reuses its array for the next frame
     // protectRtp returns a view into a reused slab: copy, since sending may come later.
-    const wire = packets.map((p) => this.srtpTx.protectRtp(p.serialize()).slice());
+    const wire = packets.map((p) => this.protect(p).slice());
     const send = (atUs: number): void => {
       if (this.closed) return;
       for (let i = 0; i < wire.length; i++) {
@@ -268,6 +270,15 @@ export class Peer {
     } else {
       send(nowUs);
     }
+  }
+
+  /**
+   * Serializes into a reused buffer and protects (RFC 3711). The result is a view into the SRTP
+   * session's reused slab: copy it if it is kept past the next protect.
+   */
+  private protect(packet: RtpPacket): Uint8Array {
+    const n = packet.serializeInto(this.plainScratch, 0);
+    return this.srtpTx.protectRtp(this.plainScratch.subarray(0, n));
   }
 
   private onDatagram(data: Uint8Array, nowUs: number): void {
@@ -394,7 +405,7 @@ export class Peer {
   private onNack(nack: GenericNack, nowUs: number): void {
     if (!this.nackResponder || this.closed) return;
     for (const p of this.nackResponder.onNack(nack, nowUs, this.rttUs())) {
-      const wire = this.srtpTx.protectRtp(p.serialize());
+      const wire = this.protect(p);
       this.options.transport.send(wire, nowUs);
       this.counters.rtxOut++;
       this.counters.rtxOutBytes += wire.length;
