@@ -3,6 +3,7 @@ import type { VideoFrame } from "../media/video-frame.js";
 import { FreezeDetector } from "../metrics/freeze-detector.js";
 import { Percentiles } from "../metrics/percentiles.js";
 import { psnr } from "../metrics/psnr.js";
+import { scaleVideoFrame } from "../media/scale-video-frame.js";
 import type { NetEqOutput } from "../jitter/neteq/neteq-playout.js";
 
 /** Per-second buckets of one direction of a call. */
@@ -84,8 +85,11 @@ export class DirectionMetrics {
       this.videoLatency.add(ms);
       b.videoLatency.add(ms);
     }
-    if (source && source.width === frame.width && source.height === frame.height) {
-      const y = Math.min(100, psnr(source, frame).y);
+    if (source && source.width >= frame.width && source.height >= frame.height) {
+      // A frame the sender scaled down (rate or CPU adaptation) is judged against the source
+      // scaled the same way: PSNR then measures coding loss at the size that was sent.
+      const reference = source.width === frame.width && source.height === frame.height ? source : scaleVideoFrame(source, frame.width, frame.height);
+      const y = Math.min(100, psnr(reference, frame).y);
       this.psnrY.add(y);
       b.psnrSum += y;
       b.psnrCount++;
