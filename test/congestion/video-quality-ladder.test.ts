@@ -1,0 +1,209 @@
+import { describe, expect, it } from "vitest";
+import { VideoQualityLadder, type VideoQualityDecision } from "../../src/congestion/video-quality-ladder.js";
+import { InvalidOptionError } from "../../src/errors.js";
+import { SeededRandom } from "../../src/util/seeded-random.js";
+
+const vga = (o: Partial<ConstructorParameters<typeof VideoQualityLadder>[0]> = {}) => new VideoQualityLadder({ captureWidth: 640, captureHeight: 480, ...o });
+const label = (d: { width: number; height: number; fps: number; paused?: boolean }) => (d.paused ? "paused" : `${d.width}x${d.height}@${d.fps}`);
+
+/** Feeds a constant bitrate every 100 ms for `durationUs`; returns the last decision. */
+function hold(l: VideoQualityLadder, bitrateBps: number, fromUs: number, durationUs: number): VideoQualityDecision {
+  let d: VideoQualityDecision | undefined;
+  for (let t = fromUs; t <= fromUs + durationUs; t += 100_000) d = l.update(bitrateBps, t);
+  return d!;
+}
+
+describe("VideoQualityLadder: the ladder", () => {
+  it("640x480@30 gives 640x480 → 480x360 → 320x240 → 160x120, minima strictly falling", () => {
+    const l = vga();
+    expect(l.states.map(label)).toEqual([
+      "640x480@30", "640x480@20",
+      "480x360@30", "480x360@20",
+      "320x240@30", "320x240@20", "320x240@15",
+      "160x120@30", "160x120@20", "160x120@15", "160x120@10",
+    ]);
+    for (let i = 1; i < l.states.length; i++) expect(l.states[i]!.minBitrateBps).toBeLessThan(l.states[i - 1]!.minBitrateBps);
+    // bpp = 0.05 x (307200 / pixels)^0.25: 640x480@30 ≥ 460.8 kbps, 160x120@10 ≥ 19.2 kbps.
+    expect(l.states[0]!.minBitrateBps).toBe(460_800);
+    expect(l.states.at(-1)!.minBitrateBps).toBe(19_200);
+    expect(l.pauseBelowBps).toBe(19_200);
+  });
+
+  it.each([
+    { w: 1280, h: 720, top: "1280x720@30", bottom: "320x180" },
+    { w: 1920, h: 1080, top: "1920x1080@30", bottom: "480x270" },
+    { w: 642, h: 362, top: "642x362@30", bottom: "160x90" },
+  ])("derives from $w x $h: even dimensions, aspect kept", ({ w, h, top, bottom }) => {
+    const l = new VideoQualityLadder({ captureWidth: w, captureHeight: h });
+    expect(label(l.states[0]!)).toBe(top);
+    expect(`${l.states.at(-1)!.width}x${l.states.at(-1)!.height}`).toBe(bottom);
+    for (const s of l.states) {
+      expect(s.width % 2).toBe(0);
+      expect(s.height % 2).toBe(0);
+      expect(Math.abs(s.width / s.height - w / h)).toBeLessThan(0.03);
+    }
+  });
+});
+
+describe("VideoQualityLadder: bitrate first, then frame rate, then resolution", () => {
+  it.each([
+    { bitrateBps: 1_500_000, expected: "640x480@30" },
+    { bitrateBps: 350_000, expected: "640x480@20" },
+    { bitrateBps: 250_000, expected: "480x360@20" },
+    { bitrateBps: 120_000, expected: "320x240@20" },
+    { bitrateBps: 90_000, expected: "320x240@15" },
+    { bitrateBps: 70_000, expected: "160x120@30" },
+    { bitrateBps: 40_000, expected: "160x120@20" },
+    { bitrateBps: 25_000, expected: "160x120@10" },
+    { bitrateBps: 15_000, expected: "paused" },
+  ])("$bitrateBps bps settles at $expected", ({ bitrateBps, expected }) => {
+    const l = vga();
+    const d = hold(l, bitrateBps, 0, 2_000_000);
+    expect(label(d)).toBe(expected);
+    expect(d.bitrateBps).toBe(expected === "paused" ? 0 : bitrateBps);
+  });
+
+  it("a falling bitrate reaches 160x120 between 60 and 100 kbps", () => {
+    const l = vga();
+    let at = NaN;
+    for (let k = 0; k < 2_000; k++) {
+      const bitrate = 1_000_000 * Math.pow(0.998, k); // −2% per second at 10 updates/s
+      const d = l.update(bitrate, k * 100_000);
+      if (d.width === 160) {
+        at = bitrate;
+        break;
+      }
+    }
+    expect(at).toBeGreaterThan(60_000);
+    expect(at).toBeLessThan(100_000);
+  });
+
+  it("the bitrate follows at once; the resolution waits for the down hold (500 ms) unless the drop is severe", () => {
+    const l = vga();
+    hold(l, 600_000, 0, 1_000_000);
+    let d = l.update(440_000, 1_100_000); // just below 640x480@30's minimum
+    expect(label(d)).toBe("640x480@30");
+    expect(d.bitrateBps).toBe(440_000);
+    d = hold(l, 440_000, 1_200_000, 300_000);
+    expect(label(d)).toBe("640x480@30");
+    d = l.update(440_000, 1_600_000);
+    expect(label(d)).toBe("640x480@20");
+    // 1 Mbps → 200 kbps: far below the minimum, at once.
+    hold(l, 1_000_000, 2_000_000, 5_000_000);
+    d = l.update(200_000, 7_200_000);
+    expect(label(d)).toBe("480x360@20");
+    expect(d.changed).toBe(true);
+  });
+
+  it("steps up only after 3 s above 1.3 x the higher minimum, and 3 s after a step down", () => {
+    const l = vga();
+    hold(l, 100_000, 0, 1_000_000);
+    expect(label(l.update(100_000, 1_100_000))).toBe("320x240@15");
+    // 1.2 x 320x240@20's 108.6 kbps minimum: not enough to step up, ever.
+    expect(label(hold(l, 130_000, 1_200_000, 10_000_000))).toBe("320x240@15");
+    // 1 Mbps: up after 3 s, straight to the top.
+    const t0 = 11_400_000;
+    let d = hold(l, 1_000_000, t0, 2_900_000);
+    expect(label(d)).toBe("320x240@15");
+    d = hold(l, 1_000_000, t0 + 3_000_000, 0);
+    expect(label(d)).toBe("640x480@30");
+  });
+});
+
+describe("VideoQualityLadder: no oscillation on a noisy bitrate", () => {
+  // A seeded noisy estimate: a random walk of ±25% around the mean, updated every 100 ms.
+  function noisy(mean: number, seed: number, n: number): number[] {
+    const rng = new SeededRandom(seed);
+    const out: number[] = [];
+    let x = 0;
+    for (let i = 0; i < n; i++) {
+      x = 0.7 * x + 0.3 * (rng.next() * 2 - 1);
+      out.push(mean * (1 + 0.25 * x + 0.1 * (rng.next() * 2 - 1)));
+    }
+    return out;
+  }
+
+  it.each([
+    // Means on a threshold (the hardest case) and between thresholds.
+    { mean: 460_800, seed: 1 },
+    { mean: 300_000, seed: 2 },
+    { mean: 163_000, seed: 3 },
+    { mean: 81_000, seed: 4 },
+    { mean: 60_000, seed: 5 },
+    { mean: 25_000, seed: 6 },
+    { mean: 20_000, seed: 7 },
+  ])("mean $mean bps: at most 2 switches in 60 s (a ladder without hysteresis switches 10+ times)", ({ mean, seed }) => {
+    const series = noisy(mean, seed, 600);
+    const ours = vga();
+    const naive = vga({ upFactor: 1, downHoldUs: 0, upHoldUs: 0, severeDownFactor: 0 });
+    series.forEach((b, i) => {
+      ours.update(b, i * 100_000);
+      naive.update(b, i * 100_000);
+    });
+    // The first decision is not a switch; settling from the top counts.
+    expect(ours.stats()["switches"]).toBeLessThanOrEqual(2);
+    expect(naive.stats()["switches"]).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe("VideoQualityLadder: CPU", () => {
+  it("overuse steps one state down whatever the bitrate, underuse lifts the cap by one", () => {
+    const l = vga();
+    hold(l, 2_000_000, 0, 1_000_000);
+    let d = l.update(2_000_000, 1_100_000, "overuse");
+    expect(label(d)).toBe("640x480@20");
+    expect(d.cpuLimited).toBe(true);
+    d = l.update(2_000_000, 1_200_000, "overuse");
+    expect(label(d)).toBe("480x360@30");
+    d = hold(l, 2_000_000, 1_300_000, 20_000_000);
+    expect(label(d)).toBe("480x360@30"); // the bitrate alone does not lift a CPU cap
+    d = l.update(2_000_000, 21_400_000, "underuse");
+    expect(label(d)).toBe("640x480@20");
+    d = l.update(2_000_000, 21_500_000, "underuse");
+    expect(label(d)).toBe("640x480@30");
+    expect(d.cpuLimited).toBe(false);
+  });
+
+  it("under a CPU cap a lower bitrate still steps down; the cap never pauses video", () => {
+    const l = vga();
+    hold(l, 2_000_000, 0, 500_000);
+    for (let i = 0; i < 20; i++) l.update(2_000_000, 600_000 + i, "overuse");
+    expect(label(l.update(2_000_000, 700_000))).toBe("160x120@10");
+    expect(label(hold(l, 10_000, 800_000, 1_000_000))).toBe("paused");
+  });
+});
+
+describe("VideoQualityLadder: frame decimation", () => {
+  it.each([
+    { bitrateBps: 1_000_000, fps: 30 },
+    { bitrateBps: 350_000, fps: 20 },
+    { bitrateBps: 90_000, fps: 15 },
+    { bitrateBps: 25_000, fps: 10 },
+    { bitrateBps: 10_000, fps: 0 },
+  ])("at $bitrateBps bps, $fps of 30 captured frames per second are encoded", ({ bitrateBps, fps }) => {
+    const l = vga();
+    hold(l, bitrateBps, 0, 2_000_000);
+    let taken = 0;
+    for (let f = 0; f < 300; f++) if (l.takeFrame(3_000_000 + (f * 1e6) / 30)) taken++;
+    expect(Math.abs(taken - fps * 10)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("VideoQualityLadder: options", () => {
+  it.each([
+    { captureWidth: 0, captureHeight: 480 },
+    { captureWidth: 640, captureHeight: 480, scales: [0.5, 0.25] },
+    { captureWidth: 640, captureHeight: 480, scales: [1, 0.5, 0.5] },
+    { captureWidth: 640, captureHeight: 480, fpsFactors: [] },
+    { captureWidth: 640, captureHeight: 480, upFactor: 0.5 },
+    { captureWidth: 640, captureHeight: 480, minFps: 60 },
+  ])("rejects %o", (o) => {
+    expect(() => new VideoQualityLadder(o)).toThrow(InvalidOptionError);
+  });
+
+  it("a noisy or absurd bitrate input (NaN, negative) counts as 0", () => {
+    const l = vga();
+    expect(label(hold(l, Number.NaN, 0, 1_000_000))).toBe("paused");
+    expect(label(hold(vga(), -5, 0, 1_000_000))).toBe("paused");
+  });
+});
