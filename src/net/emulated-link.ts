@@ -100,6 +100,10 @@ export interface EmulatedLinkStats {
   queueDelayP50Ms: number;
   queueDelayP95Ms: number;
   queueDelayMaxMs: number;
+  /** Sum of the queue waits of every admitted packet (ms), for means over any interval. */
+  queueDelaySumMs: number;
+  /** Packets admitted into the bottleneck queue. */
+  queuedPackets: number;
 }
 
 interface InFlight {
@@ -171,6 +175,8 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
     reordered: 0,
     queueDelayMs: 0,
     queueDelayMaxMs: 0,
+    queueDelaySumMs: 0,
+    queuedPackets: 0,
   };
 
   constructor(options: EmulatedLinkOptions = {}) {
@@ -264,6 +270,8 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
       const waitMs = (startUs - nowUs) / 1000;
       c.queueDelayMs = waitMs;
       if (waitMs > c.queueDelayMaxMs) c.queueDelayMaxMs = waitMs;
+      c.queueDelaySumMs += waitMs;
+      c.queuedPackets++;
       this.hist[Math.min(HIST_BINS - 1, Math.floor(waitMs))]!++;
       departUs = finishUs;
     }
@@ -286,6 +294,15 @@ export class EmulatedLink extends StageCore<Uint8Array, Uint8Array> {
       c.duplicated++;
       this.heap.push({ atUs, seq: this.seq++, index, data: copy.slice() });
     }
+  }
+
+  /**
+   * The bottleneck's capacity at `nowUs` (bit/s): the fixed rate, or the bandwidth trace's step
+   * then (its time 0 is `traceStartUs`, or the first packet). Infinity without a bottleneck.
+   */
+  capacityBpsAt(nowUs: number): number {
+    if (this.bandwidthTrace) return this.bandwidthTrace.rateAtUs(nowUs - (this.traceStartUs ?? nowUs));
+    return this.rateBps > 0 ? this.rateBps : Infinity;
   }
 
   /** Arrival time (µs) of the next datagram due, or undefined when none is in flight. */

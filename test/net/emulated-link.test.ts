@@ -321,3 +321,17 @@ describe("EmulatedLink input types", () => {
     expect(Array.from(got!)).toEqual([5, 6]);
   });
 });
+
+describe("EmulatedLink capacity and queue-delay sums", () => {
+  it("reports the trace's capacity over time and sums queue waits", () => {
+    const trace = BandwidthTrace.fromSteps([{ timeMs: 0, capacityKbps: 1000 }, { timeMs: 1000, capacityKbps: 200 }]);
+    const link = new EmulatedLink({ bandwidthTrace: trace, traceStartUs: 0 });
+    expect(link.capacityBpsAt(500_000)).toBe(1_000_000);
+    expect(link.capacityBpsAt(1_500_000)).toBe(200_000);
+    expect(new EmulatedLink({ rateBps: 64_000 }).capacityBpsAt(0)).toBe(64_000);
+    expect(new EmulatedLink({}).capacityBpsAt(0)).toBe(Infinity);
+    // Three 1250-byte packets at once through 1 Mbit/s: waits 0, 10, 20 ms.
+    for (let i = 0; i < 3; i++) link.push(new Uint8Array(1250), 0);
+    expect(link.stats()).toMatchObject({ queuedPackets: 3, queueDelaySumMs: 30 });
+  });
+});
