@@ -39,6 +39,7 @@ export class AcknowledgedBitrateEstimator {
   private prevTimeUs = NaN;
   private alrEndedUs = NaN;
   private inAlr = false;
+  private lastSampleKbps = NaN;
 
   constructor(options: AcknowledgedBitrateEstimatorOptions = {}) {
     this.windowUs = checkRange("windowUs", options.windowUs ?? WINDOW_US, 10_000, 2_000_000);
@@ -67,6 +68,11 @@ export class AcknowledgedBitrateEstimator {
     this.alrEndedUs = timeUs;
   }
 
+  /** The rate of the latest closed window alone (bps), unsmoothed; undefined before the first. */
+  get lastSampleBps(): number | undefined {
+    return Number.isNaN(this.lastSampleKbps) ? undefined : this.lastSampleKbps * 1000;
+  }
+
   /** The estimate (bps), undefined before the first full window. */
   get bitrateBps(): number | undefined {
     return Number.isNaN(this.estimateKbps) ? undefined : this.estimateKbps * 1000;
@@ -76,6 +82,7 @@ export class AcknowledgedBitrateEstimator {
     const windowUs = Number.isNaN(this.estimateKbps) ? INITIAL_WINDOW_US : this.windowUs;
     const sampleKbps = this.updateWindow(atUs, sizeBytes, windowUs);
     if (sampleKbps === undefined) return;
+    this.lastSampleKbps = sampleKbps;
     if (Number.isNaN(this.estimateKbps)) {
       this.estimateKbps = sampleKbps;
       return;

@@ -79,9 +79,12 @@ export class DelayBasedEstimator {
 
   /**
    * One feedback's packets (received ones in arrival order are used), the acknowledged
-   * throughput (bps, or undefined), a probe result (bps, or undefined), and the local time.
+   * throughput (bps, or undefined), a probe result (bps, or undefined), the local time, and
+   * optionally the latest unsmoothed throughput window (bps): on over-use the decrease uses the
+   * lower of the two (ours, not libwebrtc's: the smoothed rate lags a sudden capacity drop,
+   * while during over-use the latest window is what the bottleneck delivers).
    */
-  onFeedback(packets: readonly PacketResult[], ackedRateBps: number | undefined, probeRateBps: number | undefined, nowUs: number): DelayBasedResult {
+  onFeedback(packets: readonly PacketResult[], ackedRateBps: number | undefined, probeRateBps: number | undefined, nowUs: number, recentRateBps?: number): DelayBasedResult {
     const prevUsage = this.detector.state;
     let any = false;
     for (const p of packets) {
@@ -106,7 +109,8 @@ export class DelayBasedEstimator {
     const rc = this.rateControl;
     if (usage === "overusing") {
       if (ackedRateBps !== undefined && rc.timeToReduceFurther(nowUs, ackedRateBps)) {
-        rc.update(usage, ackedRateBps, nowUs);
+        const throughputBps = recentRateBps !== undefined ? Math.min(ackedRateBps, recentRateBps) : ackedRateBps;
+        rc.update(usage, throughputBps, nowUs);
         updated = true;
       } else if (ackedRateBps === undefined && rc.timeToReduceFurther(nowUs, rc.estimateBps)) {
         // Over-use before any throughput is known: halve (libwebrtc InitialTimeToReduceFurther;

@@ -13,7 +13,7 @@ import { checkRange, InvalidOptionError } from "../errors.js";
 import { AcknowledgedBitrateEstimator } from "./acknowledged-bitrate-estimator.js";
 import { AlrDetector } from "./alr-detector.js";
 import { CongestionWindowPushback } from "./congestion-window-pushback.js";
-import type { NetworkTargetUpdate, PacketResult, ProbeCluster, TransportFeedbackUpdate } from "./congestion-types.js";
+import type { NetworkTargetUpdate, PacketResult, ProbeCluster, SentPacketInfo, TransportFeedbackUpdate } from "./congestion-types.js";
 import { DelayBasedEstimator } from "./delay-based-estimator.js";
 import { LossBasedEstimator } from "./loss-based-estimator.js";
 import { ProbeBitrateEstimator } from "./probe-bitrate-estimator.js";
@@ -94,6 +94,8 @@ export class NetworkController {
   private readonly pushback: CongestionWindowPushback;
   private estimateBps: number;
   private started = false;
+  /** True once onSentPacket was called: the ALR detector then follows the pacer, not feedback. */
+  private sentPacketsSeen = false;
   private clockUs = -Infinity;
   private lastFeedbackUs = -Infinity;
   private lastTickUs = -Infinity;
@@ -184,7 +186,7 @@ export class NetworkController {
       this.highestSeq = seq;
       valid.push(p);
       this.nPackets++;
-      this.alr.onBytesSent(s.sizeBytes, s.sendTimeUs);
+      if (!this.sentPacketsSeen) this.alr.onBytesSent(s.sizeBytes, s.sendTimeUs);
       if (rx === undefined) this.nLost++;
     }
     const inFlight = update.dataInFlightBytes;
@@ -201,7 +203,7 @@ export class NetworkController {
     }
     const probeRateBps = this.probeEstimator.fetchAndResetLastEstimateBps();
     if (probeRateBps !== undefined) this.nProbeResults++;
-    const result = this.delay.onFeedback(sorted, this.acked.bitrateBps, probeRateBps, nowUs);
+    const result = this.delay.onFeedback(sorted, this.acked.bitrateBps, probeRateBps, nowUs, this.acked.lastSampleBps);
     if (result.updated) {
       if (result.probe) {
         this.loss.setRate(result.targetRateBps);
@@ -215,6 +217,20 @@ export class NetworkController {
     }
     if (this.feedbackRttsMs.length > 0) this.pushback.updateWindow(Math.min(...this.feedbackRttsMs), this.loss.rateBps);
     return this.emit(nowUs, probes);
+  }
+
+  /**
+   * Optional: one packet as it leaves the pacer (libwebrtc OnSentPacket). It feeds the ALR
+   * detector at send time; without these calls the detector is fed from feedback, which lags by
+   * the path's queue (after a deep queue drains it may see ALR that was not there).
+   */
+  onSentPacket(packet: SentPacketInfo): void {
+    if (!Number.isFinite(packet.sendTimeUs) || !Number.isInteger(packet.sizeBytes) || packet.sizeBytes <= 0 || packet.sizeBytes > MAX_PACKET_SIZE_BYTES) {
+      this.nDroppedInputs++;
+      return;
+    }
+    this.sentPacketsSeen = true;
+    this.alr.onBytesSent(packet.sizeBytes, packet.sendTimeUs);
   }
 
   /** A round-trip time measurement (ms; RTCP SR/RR, RFC 3550 6.4.1). */
@@ -375,7 +391,9 @@ export class NetworkController {
     this.estimateBps = estimate;
     const target = Math.min(this.maxRateBps, Math.max(this.minRateBps, this.pushback.apply(estimate)));
     this.targetBps = target;
-    this.alr.setEstimatedBitrate(estimate);
+    // ALR compares what is sent with what the sender may send: the pushed-back target, so our
+    // own pushback is not taken for an application limit (which would trigger probes).
+    this.alr.setEstimatedBitrate(target);
     this.addProbes(probes, this.probeController.setEstimatedBitrate(estimate, this.clockUs));
     const lossFraction = this.loss.lossFraction;
     const prev = this.lastEmitted;

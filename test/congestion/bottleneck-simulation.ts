@@ -94,6 +94,7 @@ export function simulate(o: SimulationOptions): SimulationResult {
     probeIds.push(probeId);
     totalBytes += size;
     cumBytes.push(totalBytes);
+    cc.onSentPacket({ sequenceNumber: seq, sendTimeUs: tUs, sizeBytes: size, probeClusterId: probeId, isAudio: false });
     // Drop-tail buffer: bytes still waiting at tUs.
     while (inQueue.length > 0 && inQueue[0]!.departUs <= tUs) queuedBytes -= inQueue.shift()!.size;
     if (rng.next() < lossP || queuedBytes + size > o.bufferBytes) {
@@ -110,7 +111,6 @@ export function simulate(o: SimulationOptions): SimulationResult {
     inQueue.push({ departUs: linkFreeUs, size });
     arrivalUs.push(linkFreeUs + propUs);
     queueUs.push(startUs - tUs);
-    void seq;
   };
 
   // Feedback generation state.
