@@ -1,0 +1,77 @@
+/**
+ * Congestion-window pushback (libwebrtc goog_cc CongestionWindowPushbackController, on by
+ * default in Chrome through the "WebRTC-CongestionWindow" field trial): the data in flight
+ * (sent, not yet covered by feedback) is compared with a window of (feedback RTT + 350 ms) at
+ * the target rate. While more is in flight than the window holds, the encoder target is
+ * pushed down (×0.9 per update above 1.5 windows, ×0.95 above 1), and it comes back (×1.05)
+ * once the window empties. This is what drains a deep bottleneck queue quickly after a sudden
+ * capacity drop, when the delay detector only sees the queue late: the pushed-back target
+ * never goes below `minRateBps` unless the estimate itself is lower.
+ */
+import { checkRange } from "../errors.js";
+
+/** libwebrtc WebRTC-CongestionWindow QueueSize:350 (ms added to the RTT for the window). */
+const DEFAULT_QUEUE_TIME_MS = 350;
+/** libwebrtc GoogCcNetworkController kMinCwnd: at least 2 × 1500 bytes. */
+const MIN_WINDOW_BYTES = 3_000;
+/** libwebrtc CongestionWindowPushbackController fill-ratio steps. */
+const FILL_HIGH = 1.5;
+const FILL_LOW = 0.1;
+const STEP_DOWN_HIGH = 0.9;
+const STEP_DOWN = 0.95;
+const STEP_UP = 1.05;
+
+/** Options of a CongestionWindowPushback. */
+export interface CongestionWindowPushbackOptions {
+  /** Queue time added to the RTT (ms). Default 350 (libwebrtc field trial). 0 to 10 000. */
+  queueTimeMs?: number;
+  /** Pushback never goes below this unless the estimate does (bps). Default 30 000 (libwebrtc MinBitrate:30000). */
+  minRateBps?: number;
+}
+
+/** Pushes the encoder target down while too much data is in flight (libwebrtc CongestionWindowPushbackController). */
+export class CongestionWindowPushback {
+  private readonly queueTimeMs: number;
+  private readonly minRateBps: number;
+  private windowBytes = 0;
+  private inFlightBytes = 0;
+  private ratio = 1;
+
+  constructor(options: CongestionWindowPushbackOptions = {}) {
+    this.queueTimeMs = checkRange("queueTimeMs", options.queueTimeMs ?? DEFAULT_QUEUE_TIME_MS, 0, 10_000);
+    this.minRateBps = checkRange("minRateBps", options.minRateBps ?? 30_000, 0, 1e10);
+  }
+
+  /** The current multiplier (0..1] applied to the target. */
+  get encodingRateRatio(): number {
+    return this.ratio;
+  }
+
+  /** The window (bytes). */
+  get dataWindowBytes(): number {
+    return this.windowBytes;
+  }
+
+  /** Bytes sent and not yet covered by feedback, from the latest feedback. */
+  setDataInFlight(bytes: number): void {
+    this.inFlightBytes = bytes;
+  }
+
+  /** Recomputes the window from the minimum feedback RTT and the (loss-based) target: averaged with the last (libwebrtc UpdateCongestionWindowSize). */
+  updateWindow(minRttMs: number, targetRateBps: number): void {
+    const bytes = ((minRttMs + this.queueTimeMs) * targetRateBps) / 8000;
+    this.windowBytes = this.windowBytes > 0 ? Math.max(MIN_WINDOW_BYTES, (bytes + this.windowBytes) / 2) : Math.max(MIN_WINDOW_BYTES, bytes);
+  }
+
+  /** The target after pushback (bps). */
+  apply(targetRateBps: number): number {
+    if (this.windowBytes <= 0) return targetRateBps;
+    const fill = this.inFlightBytes / this.windowBytes;
+    if (fill > FILL_HIGH) this.ratio *= STEP_DOWN_HIGH;
+    else if (fill > 1) this.ratio *= STEP_DOWN;
+    else if (fill < FILL_LOW) this.ratio = 1;
+    else this.ratio = Math.min(1, this.ratio * STEP_UP);
+    const adjusted = targetRateBps * this.ratio;
+    return adjusted < this.minRateBps ? Math.min(targetRateBps, this.minRateBps) : adjusted;
+  }
+}

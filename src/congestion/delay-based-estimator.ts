@@ -1,0 +1,136 @@
+/**
+ * The delay-based half of GCC (draft-ietf-rmcat-gcc-02 section 5, libwebrtc goog_cc
+ * DelayBasedBwe): the received, non-audio packets of each feedback go through the
+ * pre-filter (InterArrivalDelta, 5.2), the arrival-time filter (TrendlineEstimator, 5.3) and
+ * the over-use detector (5.4, 5.5); once per feedback the AIMD rate controller (5.5) turns the
+ * detector's state and the acknowledged throughput into an estimate. A probe result, when no
+ * over-use is seen, sets the estimate directly. Packets not seen for 2 s reset the filters.
+ */
+import type { PacketResult } from "./congestion-types.js";
+import { AimdRateControl } from "./aimd-rate-control.js";
+import { InterArrivalDelta } from "./inter-arrival-delta.js";
+import { OveruseDetector, type BandwidthUsage } from "./overuse-detector.js";
+import { TrendlineEstimator } from "./trendline-estimator.js";
+
+/** libwebrtc DelayBasedBwe kStreamTimeOut: 2 s without packets resets the filters. */
+const STREAM_TIMEOUT_US = 2_000_000;
+
+/** Options of a DelayBasedEstimator. */
+export interface DelayBasedEstimatorOptions {
+  /** Estimate before any feedback (bps). Default 300 000. */
+  startRateBps?: number;
+  /** Lowest estimate (bps). Default 30 000. */
+  minRateBps?: number;
+  /** Highest estimate (bps). Default 2 500 000. */
+  maxRateBps?: number;
+}
+
+/** What one feedback did to the delay-based estimate. */
+export interface DelayBasedResult {
+  /** The estimate changed or was confirmed this time. */
+  updated: boolean;
+  /** The estimate was set from a probe result. */
+  probe: boolean;
+  /** The estimate (bps). */
+  targetRateBps: number;
+  /** The detector went from under-use back to normal (libwebrtc recovered_from_overuse). */
+  recoveredFromOveruse: boolean;
+  /** The detector's state after this feedback. */
+  usage: BandwidthUsage;
+}
+
+/** Delay-based bandwidth estimate (draft-ietf-rmcat-gcc-02 5). */
+export class DelayBasedEstimator {
+  private readonly interArrival = new InterArrivalDelta();
+  private readonly trendline = new TrendlineEstimator();
+  private readonly detector = new OveruseDetector();
+  private readonly rateControl: AimdRateControl;
+  private lastSeenUs = -Infinity;
+  private nTimeouts = 0;
+
+  constructor(options: DelayBasedEstimatorOptions = {}) {
+    this.rateControl = new AimdRateControl(options);
+  }
+
+  /** The current estimate (bps). */
+  get estimateBps(): number {
+    return this.rateControl.estimateBps;
+  }
+
+  /** The detector's current state. */
+  get usage(): BandwidthUsage {
+    return this.detector.state;
+  }
+
+  /** The rate controller, for its state and link-capacity estimate. */
+  get rateController(): AimdRateControl {
+    return this.rateControl;
+  }
+
+  /** The detector's adaptive threshold (ms). */
+  get thresholdMs(): number {
+    return this.detector.currentThresholdMs;
+  }
+
+  /** RTT for the rate controller (ms). */
+  setRttMs(rttMs: number): void {
+    this.rateControl.setRttMs(rttMs);
+  }
+
+  /**
+   * One feedback's packets (received ones in arrival order are used), the acknowledged
+   * throughput (bps, or undefined), a probe result (bps, or undefined), the local time, and
+   * optionally the latest unsmoothed throughput window (bps): on over-use the decrease uses the
+   * lower of the two (ours, not libwebrtc's: the smoothed rate lags a sudden capacity drop,
+   * while during over-use the latest window is what the bottleneck delivers).
+   */
+  onFeedback(packets: readonly PacketResult[], ackedRateBps: number | undefined, probeRateBps: number | undefined, nowUs: number, recentRateBps?: number): DelayBasedResult {
+    const prevUsage = this.detector.state;
+    let any = false;
+    for (const p of packets) {
+      const arrivalUs = p.receiveTimeUs;
+      if (arrivalUs === undefined || p.sent.isAudio) continue;
+      any = true;
+      if (nowUs - this.lastSeenUs > STREAM_TIMEOUT_US) {
+        this.interArrival.reset();
+        this.trendline.reset();
+        if (Number.isFinite(this.lastSeenUs)) this.nTimeouts++;
+      }
+      this.lastSeenUs = nowUs;
+      const d = this.interArrival.computeDeltas(p.sent.sendTimeUs, arrivalUs, nowUs, p.sent.sizeBytes);
+      if (d === undefined) continue;
+      const t = this.trendline.update(d.arrivalDeltaMs, d.sendDeltaMs, arrivalUs / 1000);
+      this.detector.detect(t.modifiedTrend, t.slope, d.sendDeltaMs, t.numDeltas, nowUs / 1000);
+    }
+    const usage = this.detector.state;
+    if (!any) return { updated: false, probe: false, targetRateBps: this.estimateBps, recoveredFromOveruse: false, usage };
+    let updated = false;
+    let probe = false;
+    const rc = this.rateControl;
+    if (usage === "overusing") {
+      if (ackedRateBps !== undefined && rc.timeToReduceFurther(nowUs, ackedRateBps)) {
+        const throughputBps = recentRateBps !== undefined ? Math.min(ackedRateBps, recentRateBps) : ackedRateBps;
+        rc.update(usage, throughputBps, nowUs);
+        updated = true;
+      } else if (ackedRateBps === undefined && rc.timeToReduceFurther(nowUs, rc.estimateBps)) {
+        // Over-use before any throughput is known: halve (libwebrtc InitialTimeToReduceFurther;
+        // we wait the reduction interval between halvings, libwebrtc may halve on every feedback).
+        rc.setEstimate(rc.estimateBps / 2, nowUs);
+        updated = true;
+      }
+    } else if (probeRateBps !== undefined) {
+      rc.setEstimate(probeRateBps, nowUs);
+      updated = true;
+      probe = true;
+    } else {
+      rc.update(usage, ackedRateBps, nowUs);
+      updated = true;
+    }
+    return { updated, probe, targetRateBps: rc.estimateBps, recoveredFromOveruse: prevUsage === "underusing" && usage === "normal", usage };
+  }
+
+  /** Counters of the pre-filter plus stream timeouts and rate decreases. */
+  stats(): { deltas: number; resets: number; reorderedGroups: number; outOfOrderPackets: number; streamTimeouts: number; decreases: number } {
+    return { ...this.interArrival.stats(), streamTimeouts: this.nTimeouts, decreases: this.rateControl.decreases };
+  }
+}

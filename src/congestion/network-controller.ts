@@ -1,0 +1,424 @@
+/**
+ * The sender's network controller (libwebrtc goog_cc GoogCcNetworkController,
+ * draft-ietf-rmcat-gcc-02): TWCC feedback, RTT, RTCP loss reports and a periodic tick come in;
+ * a `NetworkTargetUpdate` (target, pacing rate, probes) comes out whenever the decision
+ * changes. Inside: the delay-based estimate (DelayBasedEstimator, draft 5), the loss-based
+ * estimate capped by it (LossBasedEstimator, draft 6), the acknowledged throughput, the probe
+ * controller and probe-result estimator, and an ALR detector. Every input is checked: feedback
+ * going backwards in time, packets already reported, and absurd values (NaN, negative or huge
+ * sizes, packets "sent" after the feedback arrived) are dropped and counted in `stats()`; the
+ * target always stays within [minRateBps, maxRateBps]. Pure: time is an argument.
+ */
+import { checkRange, InvalidOptionError } from "../errors.js";
+import { AcknowledgedBitrateEstimator } from "./acknowledged-bitrate-estimator.js";
+import { AlrDetector } from "./alr-detector.js";
+import { CongestionWindowPushback } from "./congestion-window-pushback.js";
+import type { NetworkTargetUpdate, PacketResult, ProbeCluster, SentPacketInfo, TransportFeedbackUpdate } from "./congestion-types.js";
+import { DelayBasedEstimator } from "./delay-based-estimator.js";
+import { LossBasedEstimator } from "./loss-based-estimator.js";
+import { ProbeBitrateEstimator } from "./probe-bitrate-estimator.js";
+import { ProbeController } from "./probe-controller.js";
+
+/** libwebrtc AimdRateControl kDefaultRtt: 200 ms until measured. */
+const DEFAULT_RTT_MS = 200;
+/** libwebrtc GoogCcNetworkController kMaxFeedbackRttWindow: feedback RTT averaged over 32 feedbacks. */
+const FEEDBACK_RTT_WINDOW = 32;
+/** Largest datagram we accept in feedback: a UDP payload cannot exceed 65 507 bytes (RFC 768 / IPv4). */
+const MAX_PACKET_SIZE_BYTES = 65_507;
+/** A send time more than 60 s before its feedback is absurd (feedback is sent every 50-250 ms). */
+const MAX_FEEDBACK_AGE_US = 60_000_000;
+/** Longest RTT accepted (ms); RFC 3550 RTTs beyond a minute mean a broken report. */
+const MAX_RTT_MS = 60_000;
+
+/** Options of a NetworkController. */
+export interface NetworkControllerOptions {
+  /** Target before any feedback (bps). Default 300 000. Within [minRateBps, maxRateBps]. */
+  startRateBps?: number;
+  /** Lowest target ever given (bps). Default 30 000. 1 000 to 1e10. */
+  minRateBps?: number;
+  /** Highest target ever given (bps). Default 2 500 000. minRateBps to 1e10. */
+  maxRateBps?: number;
+  /** Pacing rate = target · pacingFactor (libwebrtc kDefaultPaceMultiplier 2.5). Default 2.5. 1 to 10. */
+  pacingFactor?: number;
+}
+
+/** Counters and the current internal estimates of a NetworkController. */
+export interface NetworkControllerStats {
+  feedbacks: number;
+  packets: number;
+  lostPackets: number;
+  /** Feedback dropped whole: its time went backwards or was not a finite number. */
+  droppedFeedback: number;
+  /** Packets dropped for absurd fields (NaN or infinite times, sizes out of range, sent after the feedback). */
+  droppedPackets: number;
+  /** Packets dropped because their sequence number was at or below one already processed. */
+  stalePackets: number;
+  /** Feedback whose dataInFlightBytes was absurd (negative, NaN): the field was ignored. */
+  droppedFields: number;
+  /** RTT or loss reports, or ticks, dropped (out of range, or time going backwards). */
+  droppedInputs: number;
+  /** Inter-arrival resets (arrival-time jumps, reordering, stream timeouts). */
+  interArrivalResets: number;
+  probeClusters: number;
+  probeResults: number;
+  delayDecreases: number;
+  lossDecreases: number;
+  /** The target for the encoders (after pushback). */
+  targetRateBps: number;
+  /** The estimate before pushback. */
+  estimatedRateBps: number;
+  pushbackRatio: number;
+  delayBasedRateBps: number;
+  lossBasedRateBps: number;
+  /** Acknowledged throughput (bps), NaN before the first window. */
+  ackedRateBps: number;
+  usage: string;
+  rateControlState: string;
+  thresholdMs: number;
+  inAlr: boolean;
+  rttMs: number;
+}
+
+/** GCC-style send-side network controller (libwebrtc GoogCcNetworkController). */
+export class NetworkController {
+  readonly name = "network-controller";
+  private readonly minRateBps: number;
+  private readonly maxRateBps: number;
+  private readonly pacingFactor: number;
+  private readonly delay: DelayBasedEstimator;
+  private readonly loss: LossBasedEstimator;
+  private readonly acked = new AcknowledgedBitrateEstimator();
+  private readonly probeEstimator = new ProbeBitrateEstimator();
+  private readonly probeController: ProbeController;
+  private readonly alr = new AlrDetector();
+  private readonly pushback: CongestionWindowPushback;
+  private estimateBps: number;
+  private started = false;
+  /** True once onSentPacket was called: the ALR detector then follows the pacer, not feedback. */
+  private sentPacketsSeen = false;
+  private clockUs = -Infinity;
+  private lastFeedbackUs = -Infinity;
+  private lastTickUs = -Infinity;
+  private lastLossUs = -Infinity;
+  private lastRttUs = -Infinity;
+  private highestSeq = -Infinity;
+  private rttMs = DEFAULT_RTT_MS;
+  private rttFromRtcp = false;
+  private readonly feedbackRttsMs: number[] = [];
+  private lastAlrEndedUs: number | undefined;
+  private lastProbeResultUs = -Infinity;
+  private lastEmitted: NetworkTargetUpdate | undefined;
+  private targetBps: number;
+  private readonly sorted: PacketResult[] = [];
+  private readonly valid: PacketResult[] = [];
+
+  private nFeedbacks = 0;
+  private nPackets = 0;
+  private nLost = 0;
+  private nDroppedFeedback = 0;
+  private nDroppedPackets = 0;
+  private nStale = 0;
+  private nDroppedInputs = 0;
+  private nDroppedFields = 0;
+  private nProbeResults = 0;
+
+  constructor(options: NetworkControllerOptions = {}) {
+    this.minRateBps = checkRange("minRateBps", options.minRateBps ?? 30_000, 1_000, 1e10);
+    this.maxRateBps = checkRange("maxRateBps", options.maxRateBps ?? 2_500_000, this.minRateBps, 1e10);
+    const start = options.startRateBps ?? 300_000;
+    if (typeof start !== "number" || !Number.isFinite(start) || start < this.minRateBps || start > this.maxRateBps) {
+      throw new InvalidOptionError(`Cannot use startRateBps=${String(start)}: allowed is a number from minRateBps (${this.minRateBps}) to maxRateBps (${this.maxRateBps})`);
+    }
+    this.pacingFactor = checkRange("pacingFactor", options.pacingFactor ?? 2.5, 1, 10);
+    const rates = { startRateBps: start, minRateBps: this.minRateBps, maxRateBps: this.maxRateBps };
+    this.delay = new DelayBasedEstimator(rates);
+    this.loss = new LossBasedEstimator(rates);
+    this.probeController = new ProbeController({ startRateBps: start, maxRateBps: this.maxRateBps });
+    this.pushback = new CongestionWindowPushback({ minRateBps: this.minRateBps });
+    this.targetBps = start;
+    this.estimateBps = start;
+    this.alr.setEstimatedBitrate(start);
+  }
+
+  /** The estimate before congestion-window pushback (bps): what the pacer and probes use. */
+  get estimatedRateBps(): number {
+    return this.estimateBps;
+  }
+
+  /** The current target for the encoders (bps): the estimate after congestion-window pushback. */
+  get targetRateBps(): number {
+    return this.targetBps;
+  }
+
+  /** One TWCC feedback (from the feedback adapter). Returns an update when the decision changed. */
+  onTransportFeedback(update: TransportFeedbackUpdate): NetworkTargetUpdate | undefined {
+    const nowUs = update.feedbackTimeUs;
+    if (typeof nowUs !== "number" || !Number.isFinite(nowUs) || nowUs < this.lastFeedbackUs || !Array.isArray(update.packets)) {
+      this.nDroppedFeedback++;
+      return undefined;
+    }
+    this.lastFeedbackUs = nowUs;
+    this.advance(nowUs);
+    const probes = this.startIfNeeded(nowUs);
+    this.nFeedbacks++;
+
+    // Validate; keep the received packets in arrival order for the estimators.
+    const valid = this.valid;
+    valid.length = 0;
+    for (const p of update.packets) {
+      const s = p?.sent;
+      if (s === undefined || s === null) {
+        this.nDroppedPackets++;
+        continue;
+      }
+      const seq = s.sequenceNumber;
+      const rx = p.receiveTimeUs;
+      if (!Number.isSafeInteger(seq) || !Number.isFinite(s.sendTimeUs) || s.sendTimeUs > nowUs || nowUs - s.sendTimeUs > MAX_FEEDBACK_AGE_US ||
+        !Number.isInteger(s.sizeBytes) || s.sizeBytes <= 0 || s.sizeBytes > MAX_PACKET_SIZE_BYTES ||
+        (rx !== undefined && !Number.isFinite(rx)) || !Number.isInteger(s.probeClusterId)) {
+        this.nDroppedPackets++;
+        continue;
+      }
+      if (seq <= this.highestSeq) {
+        this.nStale++;
+        continue;
+      }
+      this.highestSeq = seq;
+      valid.push(p);
+      this.nPackets++;
+      if (!this.sentPacketsSeen) this.alr.onBytesSent(s.sizeBytes, s.sendTimeUs);
+      if (rx === undefined) this.nLost++;
+    }
+    const inFlight = update.dataInFlightBytes;
+    if (typeof inFlight === "number" && Number.isFinite(inFlight) && inFlight >= 0) this.pushback.setDataInFlight(inFlight);
+    else this.nDroppedFields++;
+    if (valid.length === 0) return this.emit(nowUs, probes);
+
+    const sorted = this.sortedReceived(valid);
+    this.updateFeedbackRtt(sorted, nowUs);
+    this.acked.setInAlr(this.alr.alrStartTimeUs !== undefined);
+    this.acked.onPacketResults(sorted);
+    for (const p of sorted) {
+      if (p.sent.probeClusterId >= 0) this.probeEstimator.onPacketResult(p, nowUs);
+    }
+    const probeRateBps = this.probeEstimator.fetchAndResetLastEstimateBps();
+    if (probeRateBps !== undefined) this.nProbeResults++;
+    const result = this.delay.onFeedback(sorted, this.acked.bitrateBps, probeRateBps, nowUs, this.acked.lastSampleBps);
+    if (result.updated) {
+      if (result.probe) {
+        this.loss.setRate(result.targetRateBps);
+        this.lastProbeResultUs = nowUs;
+      }
+      this.loss.setDelayBasedLimit(result.targetRateBps);
+    }
+    if (result.recoveredFromOveruse) {
+      this.probeController.setAlrStartTimeUs(this.alr.alrStartTimeUs);
+      this.addProbes(probes, this.probeController.requestProbe(nowUs));
+    }
+    if (this.feedbackRttsMs.length > 0) this.pushback.updateWindow(Math.min(...this.feedbackRttsMs), this.loss.rateBps);
+    return this.emit(nowUs, probes);
+  }
+
+  /**
+   * Optional: one packet as it leaves the pacer (libwebrtc OnSentPacket). It feeds the ALR
+   * detector at send time; without these calls the detector is fed from feedback, which lags by
+   * the path's queue (after a deep queue drains it may see ALR that was not there).
+   */
+  onSentPacket(packet: SentPacketInfo): void {
+    if (!Number.isFinite(packet.sendTimeUs) || !Number.isInteger(packet.sizeBytes) || packet.sizeBytes <= 0 || packet.sizeBytes > MAX_PACKET_SIZE_BYTES) {
+      this.nDroppedInputs++;
+      return;
+    }
+    this.sentPacketsSeen = true;
+    this.alr.onBytesSent(packet.sizeBytes, packet.sendTimeUs);
+  }
+
+  /** A round-trip time measurement (ms; RTCP SR/RR, RFC 3550 6.4.1). */
+  onRttMs(rttMs: number, nowUs: number): NetworkTargetUpdate | undefined {
+    if (!this.timeOk(nowUs, this.lastRttUs) || typeof rttMs !== "number" || !Number.isFinite(rttMs) || rttMs < 0 || rttMs > MAX_RTT_MS) {
+      this.nDroppedInputs++;
+      return undefined;
+    }
+    this.lastRttUs = nowUs;
+    this.advance(nowUs);
+    const probes = this.startIfNeeded(nowUs);
+    this.rttFromRtcp = true;
+    this.setRtt(rttMs);
+    return this.emit(nowUs, probes);
+  }
+
+  /** An RTCP receiver report's fraction lost, 0..1 (RFC 3550 6.4.1 "fraction lost" / 256). */
+  onLossReport(fractionLost: number, nowUs: number): NetworkTargetUpdate | undefined {
+    if (!this.timeOk(nowUs, this.lastLossUs) || typeof fractionLost !== "number" || !Number.isFinite(fractionLost) || fractionLost < 0 || fractionLost > 1) {
+      this.nDroppedInputs++;
+      return undefined;
+    }
+    this.lastLossUs = nowUs;
+    this.advance(nowUs);
+    const probes = this.startIfNeeded(nowUs);
+    this.loss.onLossReport(fractionLost, this.clockUs);
+    this.loss.update(this.clockUs);
+    return this.emit(nowUs, probes);
+  }
+
+  /** The periodic tick (every 25 ms: libwebrtc GoogCcNetworkControllerFactory::GetProcessInterval). */
+  onProcessInterval(nowUs: number): NetworkTargetUpdate | undefined {
+    if (!this.timeOk(nowUs, this.lastTickUs)) {
+      this.nDroppedInputs++;
+      return undefined;
+    }
+    this.lastTickUs = nowUs;
+    this.advance(nowUs);
+    const probes = this.startIfNeeded(nowUs);
+    const alrStart = this.alr.alrStartTimeUs;
+    const alrEnded = this.alr.alrEndedTimeUs;
+    if (alrEnded !== undefined && alrEnded !== this.lastAlrEndedUs) {
+      this.lastAlrEndedUs = alrEnded;
+      this.acked.setAlrEndedTimeUs(alrEnded);
+      this.probeController.setAlrEndedTimeUs(alrEnded);
+    }
+    this.probeController.setAlrStartTimeUs(alrStart);
+    this.addProbes(probes, this.probeController.process(this.clockUs));
+    this.loss.update(this.clockUs);
+    return this.emit(nowUs, probes);
+  }
+
+  /** Counters and the internal estimates. */
+  stats(): NetworkControllerStats {
+    const d = this.delay.stats();
+    return {
+      feedbacks: this.nFeedbacks,
+      packets: this.nPackets,
+      lostPackets: this.nLost,
+      droppedFeedback: this.nDroppedFeedback,
+      droppedPackets: this.nDroppedPackets,
+      stalePackets: this.nStale,
+      droppedFields: this.nDroppedFields,
+      droppedInputs: this.nDroppedInputs,
+      interArrivalResets: d.resets,
+      probeClusters: this.probeController.clustersCreated,
+      probeResults: this.nProbeResults,
+      delayDecreases: d.decreases,
+      lossDecreases: this.loss.decreases,
+      targetRateBps: this.targetBps,
+      estimatedRateBps: this.estimateBps,
+      pushbackRatio: this.pushback.encodingRateRatio,
+      delayBasedRateBps: this.delay.estimateBps,
+      lossBasedRateBps: this.loss.rateBps,
+      ackedRateBps: this.acked.bitrateBps ?? NaN,
+      usage: this.delay.usage,
+      rateControlState: this.delay.rateController.state,
+      thresholdMs: this.delay.thresholdMs,
+      inAlr: this.alr.alrStartTimeUs !== undefined,
+      rttMs: this.rttMs,
+    };
+  }
+
+  private timeOk(nowUs: number, lastUs: number): boolean {
+    return typeof nowUs === "number" && Number.isFinite(nowUs) && nowUs >= lastUs;
+  }
+
+  /** One clock for the inner units: the latest time any input carried. */
+  private advance(nowUs: number): void {
+    if (nowUs > this.clockUs) this.clockUs = nowUs;
+  }
+
+  private startIfNeeded(nowUs: number): ProbeCluster[] {
+    const probes: ProbeCluster[] = [];
+    if (!this.started) {
+      this.started = true;
+      this.addProbes(probes, this.probeController.start(nowUs));
+    }
+    return probes;
+  }
+
+  private addProbes(into: ProbeCluster[], probes: ProbeCluster[]): void {
+    for (const p of probes) {
+      this.probeEstimator.addCluster(p.id, p);
+      into.push(p);
+    }
+  }
+
+  private setRtt(rttMs: number): void {
+    this.rttMs = rttMs;
+    this.delay.setRttMs(rttMs);
+    this.loss.setRttMs(rttMs);
+  }
+
+  /** Received packets sorted by arrival (feedback is in sequence order; reordering is rare, so sort only when needed). */
+  private sortedReceived(valid: PacketResult[]): PacketResult[] {
+    const out = this.sorted;
+    out.length = 0;
+    let inOrder = true;
+    let last = -Infinity;
+    for (const p of valid) {
+      const rx = p.receiveTimeUs;
+      if (rx === undefined) continue;
+      if (rx < last) inOrder = false;
+      last = rx;
+      out.push(p);
+    }
+    if (!inOrder) out.sort((a, b) => (a.receiveTimeUs ?? 0) - (b.receiveTimeUs ?? 0));
+    return out;
+  }
+
+  /**
+   * libwebrtc OnTransportPacketsFeedback: the feedback's RTT, without the time the newest
+   * packet waited at the receiver for the feedback, averaged over 32 feedbacks; used until
+   * RTCP gives an RTT.
+   */
+  private updateFeedbackRtt(sorted: PacketResult[], nowUs: number): void {
+    const lastRx = sorted[sorted.length - 1]?.receiveTimeUs;
+    if (lastRx === undefined) return;
+    let maxRttUs = -Infinity;
+    for (const p of sorted) {
+      const pendingUs = lastRx - (p.receiveTimeUs ?? lastRx);
+      const rttUs = nowUs - p.sent.sendTimeUs - pendingUs;
+      if (rttUs > maxRttUs) maxRttUs = rttUs;
+    }
+    if (!(maxRttUs >= 0)) return;
+    this.feedbackRttsMs.push(maxRttUs / 1000);
+    if (this.feedbackRttsMs.length > FEEDBACK_RTT_WINDOW) this.feedbackRttsMs.shift();
+    if (!this.rttFromRtcp) {
+      let sum = 0;
+      for (const r of this.feedbackRttsMs) sum += r;
+      this.setRtt(sum / this.feedbackRttsMs.length);
+    }
+  }
+
+  private emit(nowUs: number, probes: ProbeCluster[]): NetworkTargetUpdate | undefined {
+    const estimate = Math.min(this.maxRateBps, Math.max(this.minRateBps, this.loss.rateBps));
+    this.estimateBps = estimate;
+    const target = Math.min(this.maxRateBps, Math.max(this.minRateBps, this.pushback.apply(estimate)));
+    this.targetBps = target;
+    // ALR compares what is sent with what the sender may send: the pushed-back target, so our
+    // own pushback is not taken for an application limit (which would trigger probes).
+    this.alr.setEstimatedBitrate(target);
+    this.addProbes(probes, this.probeController.setEstimatedBitrate(estimate, this.clockUs));
+    const lossFraction = this.loss.lossFraction;
+    const prev = this.lastEmitted;
+    if (prev !== undefined && probes.length === 0 && prev.targetRateBps === target && prev.lossFraction === lossFraction && prev.rttMs === this.rttMs) {
+      return undefined;
+    }
+    let limitedBy: string;
+    if (this.nFeedbacks === 0) limitedBy = "start";
+    else if (target >= this.maxRateBps) limitedBy = "max";
+    else if (target <= this.minRateBps) limitedBy = "min";
+    else if (target < estimate) limitedBy = "pushback";
+    else if (this.lastProbeResultUs === this.lastFeedbackUs && this.lastProbeResultUs === nowUs) limitedBy = "probe";
+    else if (this.loss.rateBps < this.delay.estimateBps) limitedBy = "loss";
+    else limitedBy = "delay";
+    const out: NetworkTargetUpdate = {
+      atUs: nowUs,
+      targetRateBps: target,
+      pacingRateBps: estimate * this.pacingFactor,
+      paddingRateBps: 0,
+      probeClusters: probes,
+      lossFraction,
+      rttMs: this.rttMs,
+      limitedBy,
+    };
+    this.lastEmitted = out;
+    return out;
+  }
+}
