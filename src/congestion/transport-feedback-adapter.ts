@@ -22,6 +22,7 @@ const IN_FLIGHT = 1;
 const LOST = 2;
 const RECEIVED = 3;
 
+/** Options of TransportFeedbackAdapter. */
 export interface TransportFeedbackAdapterOptions {
   /** Sent packets remembered (rounded up to a power of two), 64 to 65536. Default 8192. */
   maxHistoryPackets?: number;
@@ -31,6 +32,7 @@ export interface TransportFeedbackAdapterOptions {
   maxDelayVariationUs?: number;
 }
 
+/** Counters of TransportFeedbackAdapter: what was used and what was dropped, and why. */
 export interface TransportFeedbackAdapterStats {
   packetsSent: number;
   /** onPacketSent calls refused: sequence number not above the newest, or a bad size/time. */
@@ -63,6 +65,7 @@ export interface TransportFeedbackAdapterStats {
   unknownReports: number;
 }
 
+/** Sender-side TWCC: sent-packet history in, TransportFeedbackUpdate out (see the file comment). */
 export class TransportFeedbackAdapter {
   readonly name = "transport-feedback-adapter";
   private readonly maxHistoryAgeUs: number;

@@ -22,6 +22,7 @@ import { SequenceUnwrapper } from "../rtp/wrap-around-unwrapper.js";
 /** Report size libwebrtc budgets for: IPv4 20 + UDP 8 + SRTP 10 + average TWCC 30 bytes. */
 const TWCC_REPORT_BYTES = 20 + 8 + 10 + 30;
 
+/** Options of TransportFeedbackGenerator; defaults follow libwebrtc's RemoteEstimatorProxy. */
 export interface TransportFeedbackGeneratorOptions {
   /** SSRC put in the "packet sender" field. */
   senderSsrc: number;
@@ -43,6 +44,7 @@ export interface TransportFeedbackGeneratorOptions {
   restartGap?: number;
 }
 
+/** Counters of TransportFeedbackGenerator. */
 export interface TransportFeedbackGeneratorStats {
   /** Packets recorded (first arrivals). */
   packetsReceived: number;
@@ -66,6 +68,7 @@ export interface TransportFeedbackGeneratorStats {
   intervalUs: number;
 }
 
+/** Receiver-side TWCC: records arrivals, returns feedback packets on `tick` (see the file comment). */
 export class TransportFeedbackGenerator {
   readonly name = "transport-feedback-generator";
   private readonly senderSsrc: number;

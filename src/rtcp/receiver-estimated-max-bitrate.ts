@@ -41,6 +41,7 @@ export function rembExponentMantissa(bitrateBps: number): { exponent: number; ma
   return { exponent, mantissa: m };
 }
 
+/** A REMB packet: the receiver's maximum total bitrate estimate for the listed SSRCs (draft-alvestrand-rmcat-remb-03 2.2). */
 export class ReceiverEstimatedMaxBitrate {
   readonly packetType = RtcpPacketType.PSFB;
   readonly format = REMB_FMT;

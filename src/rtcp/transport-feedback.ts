@@ -211,7 +211,7 @@ export class TransportFeedback {
   readonly baseSequenceNumber: number;
   readonly referenceTime: number;
   readonly feedbackPacketCount: number;
-  /** Status symbol per packet (see TransportFeedbackStatus). */
+  /** Status symbol per packet (see TransportFeedbackStatus). Treat as immutable: the chunk encoding is cached. */
   readonly symbols: Uint8Array;
   /** Receive delta per received packet, 250 µs ticks. */
   readonly deltaTicks: Int16Array;

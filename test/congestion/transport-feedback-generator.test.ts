@@ -81,6 +81,28 @@ describe("TransportFeedbackGenerator (draft-holmer-rmcat-transport-wide-cc-exten
     expect(after.length + got.length).toBeLessThan(10);
   });
 
+  it("a 2500-packet outage is reported in a few run-length chunks; a restart to lower numbers is confirmed like a forward one", () => {
+    const g = new TransportFeedbackGenerator({ senderSsrc: 1 });
+    g.onPacketReceived(100, 0);
+    g.onPacketReceived(2600, 2_500_000);
+    const [fb] = g.tick(2_500_000);
+    expect(fb!.packetStatusCount).toBe(2501);
+    expect(fb!.chunkCount).toBeLessThanOrEqual(3);
+    expect(fb!.byteLength).toBeLessThanOrEqual(32);
+    // 50 is 2550 behind: within restartGap, so an old packet, not a restart.
+    g.onPacketReceived(50, 2_600_000);
+    expect(g.stats()).toMatchObject({ restarts: 0, tooOld: 1 });
+    // A sender at 20 000 restarts at 50: backwards by more than restartGap, confirmed by 51.
+    const h = new TransportFeedbackGenerator({ senderSsrc: 1 });
+    h.onPacketReceived(20_000, 0);
+    h.onPacketReceived(20_001, 1000);
+    h.tick(1000);
+    h.onPacketReceived(50, 2_600_000);
+    h.onPacketReceived(51, 2_601_000);
+    expect(h.stats()).toMatchObject({ restarts: 1, tooOld: 0, reordered: 0 });
+    expect(decode(h.tick(2_700_000))).toEqual([{ seq: 50, rx: 2_600_000 }, { seq: 51, rx: 2_601_000 }]);
+  });
+
   it("bounded memory: 200k packets with 10% loss and no ticks keep only the history; old arrivals are too old", () => {
     const g = new TransportFeedbackGenerator({ senderSsrc: 1, maxHistoryPackets: 1024 });
     let recorded = 0;
