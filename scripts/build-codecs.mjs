@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT_DIR = path.join(ROOT, "build", "codecs");
@@ -313,6 +313,17 @@ async function linkModule(name, libDir, outDir, logFile) {
   fs.writeFileSync(js, shim + glue);
 }
 
+/** Instantiates a linked module as the loader does; undefined when it loads, else the error. */
+async function loadProblem(dir, name) {
+  try {
+    const glue = await import(`${pathToFileURL(path.join(dir, `${name}.mjs`)).href}?check=${Date.now()}`);
+    await glue.default({ wasmBinary: fs.readFileSync(path.join(dir, `${name}.wasm`)), print: () => {}, printErr: () => {} });
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -360,7 +371,18 @@ async function main() {
       fs.rmSync(tmpOut, { recursive: true, force: true });
       fs.mkdirSync(tmpOut, { recursive: true });
       const linkLog = path.join(workDir, "link.log");
-      await Promise.all([linkModule("vpx", libDir, tmpOut, `${linkLog}.vpx`), linkModule("opus", libDir, tmpOut, `${linkLog}.opus`)]);
+      // One link at a time, each checked by loading it: two concurrent emcc links on a cold
+      // emscripten cache were seen to write glue whose import names do not match the wasm
+      // ("LinkError: function import requires a callable"); a broken pair is never cached.
+      for (const name of ["vpx", "opus"]) {
+        for (let attempt = 1; ; attempt++) {
+          await linkModule(name, libDir, tmpOut, `${linkLog}.${name}`);
+          const problem = await loadProblem(tmpOut, name);
+          if (problem === undefined) break;
+          if (attempt === 2) fail(`${name}.mjs and ${name}.wasm do not load together after two links: ${problem} (log: ${linkLog}.${name})`);
+          log(`  ${name}: the linked module does not load (${problem}); linking again`);
+        }
+      }
       const files = {};
       for (const f of fs.readdirSync(tmpOut)) files[f] = { sizeBytes: fs.statSync(path.join(tmpOut, f)).size };
       fs.writeFileSync(path.join(tmpOut, "manifest.json"), JSON.stringify({

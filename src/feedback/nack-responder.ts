@@ -71,6 +71,7 @@ export class NackResponder {
   private nSeqsRequested = 0;
   private nRetransmitted = 0;
   private nRetransmittedBytes = 0;
+  private nPadding = 0;
   private nMediaBytes = 0;
   private nUnknownSsrc = 0;
   private nNeverSent = 0;
@@ -198,6 +199,21 @@ export class NackResponder {
     this.winBytes = 0;
   }
 
+  /**
+   * Padding for bandwidth probing and ramp-up, as libwebrtc pads: the newest sent media packet
+   * again on the RTX stream (RFC 4588), so padding bytes can still repair a loss. Outside the
+   * NACK budget (the pacer sets the padding rate). Undefined without RTX or history.
+   */
+  paddingPacket(): RtpPacket | undefined {
+    const newest = this.history.newestSequenceNumber;
+    const entry = newest === undefined || this.rtx === undefined ? undefined : this.history.get(newest);
+    if (entry === undefined || this.rtx === undefined) return undefined;
+    this.nPadding++;
+    const p = wrapRtx(entry.packet, { ssrc: this.rtx.ssrc, payloadType: this.rtx.payloadType, sequenceNumber: this.rtxSeq });
+    this.rtxSeq = (this.rtxSeq + 1) & 0xffff;
+    return p;
+  }
+
   stats(): {
     nacksReceived: number;
     seqsRequested: number;
@@ -211,6 +227,7 @@ export class NackResponder {
     rateLimited: number;
     historyPackets: number;
     historyBytes: number;
+    paddingPackets: number;
   } {
     return {
       nacksReceived: this.nNacks,
@@ -225,6 +242,7 @@ export class NackResponder {
       rateLimited: this.nRateLimited,
       historyPackets: this.history.packetCount,
       historyBytes: this.history.byteCount,
+      paddingPackets: this.nPadding,
     };
   }
 }

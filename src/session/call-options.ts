@@ -49,6 +49,18 @@ export interface CallOptions {
   nack?: boolean;
   /** Forward error correction: Opus in-band FEC for audio; default true. */
   fec?: boolean;
+  /**
+   * Adaptive bitrate (default true): TWCC feedback, GCC-style estimation, pacing, and encoders
+   * that follow the estimate (bitrate, then frame rate, then resolution). `videoBitrateBps` is
+   * then the video's maximum. false: fixed encoder rates, packets leave as encoded.
+   */
+  abr?: boolean;
+  /** ABR: total send rate before any feedback (default 300 kbps). */
+  startBitrateBps?: number;
+  /** ABR: least total rate (default 30 kbps). */
+  minBitrateBps?: number;
+  /** ABR: most total rate (default 2.5 Mbps, at least the start rate). */
+  maxBitrateBps?: number;
   mtuBytes?: number;
   /** Called once with the network and clock before the call starts (to inject traffic in tests). */
   onNetwork?: (network: import("../net/emulated-network.js").EmulatedNetwork, clock: import("../pipeline/clock.js").Clock) => void;
@@ -98,6 +110,10 @@ export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
     modelProcessingTime: o.modelProcessingTime ?? true,
     nack: o.nack ?? true,
     fec: o.fec ?? true,
+    abr: o.abr ?? true,
+    startBitrateBps: checkRange("startBitrateBps", o.startBitrateBps ?? 300_000, 10_000, 1e9),
+    minBitrateBps: checkRange("minBitrateBps", o.minBitrateBps ?? 30_000, 10_000, 1e9),
+    maxBitrateBps: checkRange("maxBitrateBps", o.maxBitrateBps ?? Math.max(2_500_000, o.startBitrateBps ?? 0), 10_000, 1e10),
     srtpSuite: checkOneOf("srtpSuite", o.srtpSuite ?? "AEAD_AES_128_GCM", SRTP_SUITE_NAMES),
     mtuBytes: checkInt("mtuBytes", o.mtuBytes ?? 1200, 256, 9000),
     onProgress: o.onProgress,
@@ -107,6 +123,9 @@ export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
   if (r.video === "none" && r.audio === "none") throw new InvalidOptionError("Cannot make a call with video=none and audio=none: allowed is at least one media kind");
   if (r.transport === "udp" && (r.lossPct || r.delayMs || r.jitterMs || r.rateBps || r.reorderPct || r.duplicatePct || r.lossTracePath || r.rateTracePath)) {
     throw new InvalidOptionError("Cannot impair a real UDP path: network options (--loss, --delay, --jitter, --rate, traces) are allowed only with the emulated transport");
+  }
+  if (r.minBitrateBps > r.startBitrateBps || r.startBitrateBps > r.maxBitrateBps) {
+    throw new InvalidOptionError(`Cannot use min/start/max bitrate ${r.minBitrateBps}/${r.startBitrateBps}/${r.maxBitrateBps}: allowed is min <= start <= max`);
   }
   if (r.rateTracePath && r.rateBps > 0) throw new InvalidOptionError("Cannot use both a rate and a rate trace: allowed is one of them");
   if (r.burstMeanLength !== undefined && r.lossTracePath) throw new InvalidOptionError("Cannot use both burst loss and a loss trace: allowed is one of them");

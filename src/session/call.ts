@@ -118,7 +118,15 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
     videoRtxSsrc: remote.video?.rtxSsrc,
     videoFec: remote.video?.fec ?? false,
     audio: o.audio === "none" ? undefined : { channels: 1 as const, red: remote.audio?.red ?? false },
+    transportCc: o.abr,
   });
+  const congestion = o.abr
+    ? {
+        startRateBps: o.startBitrateBps, minRateBps: o.minBitrateBps, maxRateBps: o.maxBitrateBps,
+        video: o.video === "none" ? undefined : { captureWidth: o.width, captureHeight: o.height, captureFps: o.fps, maxBitrateBps: o.videoBitrateBps },
+        audioMaxBitrateBps: o.audioBitrateBps,
+      }
+    : undefined;
   const processing = !o.realtime && o.modelProcessingTime;
 
   const sides: Side[] = [];
@@ -141,6 +149,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
       receive: receiveFrom(sendConfigs[1 - index]!),
       srtp: { suite: o.srtpSuite, send: index === 0 ? keysAB : keysBA, receive: index === 0 ? keysBA : keysAB },
       wallClockUs,
+      congestion,
       addProcessingTime: processing,
       seed: o.seed * 2 + index,
       annotateVideo: annotateFrom(other),

@@ -15,7 +15,7 @@ import { AudioReceiveStream } from "./audio-receive-stream.js";
 import { RtcpReporter } from "./rtcp-reporter.js";
 import { isRtcpPacket } from "../srtp/is-rtcp-packet.js";
 import { timestampDiff } from "../rtp/wrap-around-unwrapper.js";
-import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, RED_RTX_PAYLOAD_TYPE, RTX_PAYLOAD_TYPES, ULPFEC_PAYLOAD_TYPE, VIDEO_RED_PAYLOAD_TYPE, type SendConfig } from "./stream-config.js";
+import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, RED_RTX_PAYLOAD_TYPE, RTX_PAYLOAD_TYPES, TRANSPORT_CC_EXTENSION_ID, ULPFEC_PAYLOAD_TYPE, VIDEO_RED_PAYLOAD_TYPE, type SendConfig } from "./stream-config.js";
 import { FecController } from "../fec/fec-controller.js";
 import { FecDecoder } from "../fec/fec-decoder.js";
 import { FecEncoder } from "../fec/fec-encoder.js";
@@ -29,6 +29,13 @@ import { RtxReceiver } from "../feedback/rtx-receiver.js";
 import { GenericNack } from "../rtcp/generic-nack.js";
 import type { VpxEncoder } from "../codec/vpx-encoder.js";
 import type { OpusEncoder } from "../codec/opus-encoder.js";
+import { Pacer } from "../congestion/pacer.js";
+import type { PacketKind } from "../congestion/pacer-queue.js";
+import { TransportFeedbackGenerator } from "../congestion/transport-feedback-generator.js";
+import { TransportWideSequenceNumber } from "../rtp/transport-wide-sequence-number.js";
+import type { TransportFeedback } from "../rtcp/transport-feedback.js";
+import { VideoFormatAdapter } from "../media/video-format-adapter.js";
+import { BandwidthAdaptation, type AdaptationDecision, type BandwidthAdaptationOptions } from "./bandwidth-adaptation.js";
 
 export interface SrtpKeys {
   masterKey: Uint8Array;
@@ -51,7 +58,14 @@ export interface PeerOptions {
    * What the remote sends, so the matching receive paths exist. `videoRtxSsrc` (with
    * `videoSsrc`) turns on NACK generation and RTX reception (RFC 4585, RFC 4588).
    */
-  receive: { video?: VideoCodecName; videoSsrc?: number; videoRtxSsrc?: number; videoFec?: boolean; audio?: { channels: 1 | 2; red?: boolean } };
+  receive: { video?: VideoCodecName; videoSsrc?: number; videoRtxSsrc?: number; videoFec?: boolean; audio?: { channels: 1 | 2; red?: boolean }; transportCc?: boolean };
+  /**
+   * Adaptive bitrate: every packet carries a transport-wide sequence number, leaves through a
+   * pacer, and the remote's TWCC feedback drives the estimate that sets the encoders' rates,
+   * frame rate and resolution. Omit for fixed encoder rates (packets leave as encoded). The
+   * remote must have `receive.transportCc` to send feedback.
+   */
+  congestion?: BandwidthAdaptationOptions;
   srtp: { suite: SrtpSuiteName; send: SrtpKeys; receive: SrtpKeys };
   /** µs since the Unix epoch for a time on `clock` (the NTP time in SRs). */
   wallClockUs: (nowUs: number) => number;
@@ -103,7 +117,19 @@ export class Peer {
   /** True while an RTX-restored RED packet is inside the FEC decoder (it emits synchronously). */
   private decodingRetransmission = false;
   private closed = false;
-  private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0, fecRecovered: 0, outages: 0 };
+  /** Sender-side adaptive bitrate, the pacer it drives, and their timers. */
+  readonly bandwidth: BandwidthAdaptation | undefined;
+  private readonly pacer: Pacer<RtpPacket> | undefined;
+  private pacerTimer: TimerHandle | undefined;
+  private pacerAtUs = Infinity;
+  private bandwidthTimer: TimerHandle | undefined;
+  private transportSequence = 0;
+  private reportsSeen = 0;
+  /** Receiver side: TWCC feedback about what the remote sends. */
+  private readonly transportFeedback: TransportFeedbackGenerator | undefined;
+  private receivedBytes = 0;
+  private receivedBytesSinceUs = NaN;
+  private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0, paddingOut: 0, paddingOutBytes: 0, wireOutBytes: 0, twccOut: 0, fecRecovered: 0, outages: 0 };
 
   private constructor(
     private readonly options: PeerOptions,
@@ -134,7 +160,18 @@ export class Peer {
       });
       this.rtcp.onNack = (nack) => this.onNack(nack, this.options.clock.nowUs());
     }
+    if (options.congestion) {
+      this.bandwidth = new BandwidthAdaptation(options.congestion);
+      const startBps = this.bandwidth.controller.targetRateBps;
+      this.pacer = new Pacer<RtpPacket>({
+        pacingRateBps: startBps * 2.5,
+        generatePadding: (sizeBytes) => this.paddingPackets(sizeBytes),
+      });
+      this.pacer.pipe({ push: (p, t) => this.emit(p.item, p.kind, t, p.probeClusterId) });
+      this.rtcp.onTransportFeedback = (fb) => this.onTransportFeedback(fb, this.options.clock.nowUs());
+    }
     const rx = options.receive;
+    if (rx.transportCc) this.transportFeedback = new TransportFeedbackGenerator({ senderSsrc: this.rtcp.fallbackSsrc });
     if (rx.audio?.red && audioReceive) {
       this.redDecoder = new RedAudioDecoder({ redPayloadType: AUDIO_RED_PAYLOAD_TYPE });
       this.redDecoder.pipe({ push: (p: RtpPacket, t: number) => audioReceive.push(p, t) });
@@ -184,7 +221,16 @@ export class Peer {
 
   /** Starts RTCP reporting. */
   start(): void {
-    this.scheduleRtcp(this.options.clock.nowUs(), 0.1);
+    const now = this.options.clock.nowUs();
+    this.scheduleRtcp(now, 0.1);
+    if (this.bandwidth) {
+      // The controller's process interval (libwebrtc goog_cc: 25 ms); the first decision sets
+      // the start rates and the video format before the first frame.
+      this.applyAdaptation(this.bandwidth.onProcessInterval(now, 0), now);
+      this.bandwidthTimer = this.options.clock.every(25_000, (t) => {
+        if (!this.closed) this.applyAdaptation(this.bandwidth!.onProcessInterval(t, this.pacerQueueUs(t)), t);
+      });
+    }
   }
 
   /** Encodes and sends one captured video frame. */
@@ -200,6 +246,7 @@ export class Peer {
   private sendOn<F extends { captureTimeUs: number }>(stream: SendStream<F, Stage<F, EncodedFrame>> | undefined, frame: F, nowUs: number): SendResult {
     if (!stream || this.closed) return { encodeUs: 0, rtpTimestamp: undefined };
     const { packets, encodeUs } = stream.sendFrame(frame, nowUs);
+    if ((stream as unknown) === this.videoSend && packets.length > 0) this.bandwidth?.onFrameEncoded(encodeUs, frame.captureTimeUs);
     const first = packets[0];
     if (first) this.rtcp.anchor(first.ssrc, first.timestamp, frame.captureTimeUs);
     this.transmit(packets, nowUs, encodeUs);
@@ -222,6 +269,9 @@ export class Peer {
     add("fecDecoder", this.fecDecoder?.stats());
     add("nackGenerator", this.nackGenerator?.stats() as Record<string, number> | undefined);
     add("nackResponder", this.nackResponder?.stats() as Record<string, number> | undefined);
+    add("bandwidth", this.bandwidth?.stats());
+    add("pacer", this.pacer?.stats());
+    add("transportFeedback", this.transportFeedback?.stats() as Record<string, number> | undefined);
     return s;
   }
 
@@ -238,6 +288,8 @@ export class Peer {
     this.closed = true;
     this.rtcpTimer?.cancel();
     this.wakeTimer?.cancel();
+    this.pacerTimer?.cancel();
+    this.bandwidthTimer?.cancel();
     this.videoSend?.close();
     this.audioSend?.close();
     this.videoReceive?.close();
@@ -247,18 +299,8 @@ export class Peer {
   private transmit(packets: RtpPacket[], nowUs: number, encodeUs: number): void {
     if (packets.length === 0) return;
     packets = packets.slice(); // the send stream reuses its array for the next frame
-    // protectRtp returns a view into a reused slab: copy, since sending may come later.
-    const wire = packets.map((p) => this.protect(p).slice());
     const send = (atUs: number): void => {
-      if (this.closed) return;
-      for (let i = 0; i < wire.length; i++) {
-        this.options.transport.send(wire[i]!, atUs);
-        this.counters.rtpOut++;
-        this.counters.mediaOutBytes += wire[i]!.length;
-        if (packets[i]!.ssrc === this.options.send.video?.ssrc) this.nackResponder?.onPacketSent(packets[i]!, atUs);
-        this.rtcp.onRtpSent(packets[i]!, atUs);
-        this.onRtpSent(packets[i]!, wire[i]!.length, atUs);
-      }
+      for (const p of packets) this.sendPacket(p, this.kindOf(p), atUs);
     };
     // On the virtual clock, encoding took no simulated time: the packets leave as late as it
     // took, and one encoder works on one frame at a time (a frame waits for the previous one).
@@ -269,6 +311,143 @@ export class Peer {
       this.options.clock.at(startUs + encodeUs, send);
     } else {
       send(nowUs);
+    }
+  }
+
+  private kindOf(p: RtpPacket): PacketKind {
+    if (p.ssrc === this.options.send.audio?.ssrc) return "audio";
+    // An ULPFEC packet inside RED (RFC 2198: the block's payload type is ULPFEC's).
+    if (p.payloadType === VIDEO_RED_PAYLOAD_TYPE && ((p.payload[0] ?? 0) & 0x7f) === ULPFEC_PAYLOAD_TYPE) return "fec";
+    return "video";
+  }
+
+  /** Through the pacer when adaptive bitrate is on (audio and RTX first), else straight out. */
+  private sendPacket(p: RtpPacket, kind: PacketKind, nowUs: number): void {
+    if (this.closed) return;
+    if (!this.pacer) return this.emit(p, kind, nowUs, -1);
+    // Wire size: the packet, its transport-cc element (8 bytes with the block header), the tag.
+    const size = p.byteLength + (p.getExtension(TRANSPORT_CC_EXTENSION_ID) ? 0 : 8) + this.srtpTx.rtpOverheadBytes;
+    this.pacer.enqueue(p, kind, size, nowUs);
+    this.runPacer(nowUs);
+  }
+
+  /** Sends what the pacer has due and sleeps until its next packet is. */
+  private runPacer(nowUs: number): void {
+    const pacer = this.pacer!;
+    pacer.tick(nowUs);
+    const next = pacer.nextDueUs(nowUs);
+    if (!Number.isFinite(next) || next >= this.pacerAtUs) return;
+    this.pacerTimer?.cancel();
+    this.pacerAtUs = next;
+    this.pacerTimer = this.options.clock.at(Math.max(next, nowUs + 1), (t) => {
+      this.pacerAtUs = Infinity;
+      this.pacerTimer = undefined;
+      if (!this.closed) this.runPacer(t);
+    });
+  }
+
+  private pacerQueueUs(nowUs: number): number {
+    return this.pacer ? this.pacer.queueStats(nowUs).expectedQueueTimeUs : 0;
+  }
+
+  /**
+   * Puts one RTP packet on the wire: stamps its transport-wide sequence number (the order
+   * packets leave, draft-holmer-rmcat-transport-wide-cc-extensions-01 section 2), protects it
+   * and records it for TWCC, NACK history, RTCP and metrics.
+   */
+  private emit(p: RtpPacket, kind: PacketKind, nowUs: number, probeClusterId: number): void {
+    if (this.closed) return;
+    const seq = this.transportSequence;
+    if (this.bandwidth) {
+      TransportWideSequenceNumber.write(p, TRANSPORT_CC_EXTENSION_ID, seq & 0xffff);
+      this.transportSequence++;
+    }
+    const wire = this.protect(p);
+    const bytes = wire.length;
+    this.options.transport.send(wire, nowUs);
+    this.counters.wireOutBytes += bytes;
+    this.bandwidth?.onPacketSent({ sequenceNumber: seq, sendTimeUs: nowUs, sizeBytes: bytes, probeClusterId, isAudio: kind === "audio" });
+    if (kind === "retransmission") {
+      this.counters.rtxOut++;
+      this.counters.rtxOutBytes += bytes;
+    } else if (kind === "padding") {
+      this.counters.paddingOut++;
+      this.counters.paddingOutBytes += bytes;
+    } else {
+      this.counters.rtpOut++;
+      this.counters.mediaOutBytes += bytes;
+      if (p.ssrc === this.options.send.video?.ssrc) this.nackResponder?.onPacketSent(p, nowUs);
+      this.rtcp.onRtpSent(p, nowUs);
+      this.onRtpSent(p, bytes, nowUs);
+    }
+  }
+
+  /** Padding for probes and ramp-up: recent video again on RTX (none without RTX). */
+  private paddingPackets(sizeBytes: number): { item: RtpPacket; sizeBytes: number }[] {
+    const out: { item: RtpPacket; sizeBytes: number }[] = [];
+    for (let total = 0; total < sizeBytes && out.length < 8; ) {
+      const p = this.nackResponder?.paddingPacket();
+      if (!p) break;
+      const size = p.byteLength + 8 + this.srtpTx.rtpOverheadBytes;
+      out.push({ item: p, sizeBytes: size });
+      total += size;
+    }
+    return out;
+  }
+
+  private onTransportFeedback(fb: TransportFeedback, nowUs: number): void {
+    if (!this.bandwidth || this.closed) return;
+    const d = this.bandwidth.onTransportFeedback(fb, nowUs, this.pacerQueueUs(nowUs));
+    if (d) this.applyAdaptation(d, nowUs);
+  }
+
+  /** RTCP RR loss and RTT into the estimate (libwebrtc's loss-based input). */
+  private onReceiverReports(nowUs: number): void {
+    if (!this.bandwidth || this.rtcp.reportsReceived === this.reportsSeen) return;
+    this.reportsSeen = this.rtcp.reportsReceived;
+    const ssrc = this.options.send.video?.ssrc ?? this.options.send.audio?.ssrc;
+    const report = ssrc === undefined ? undefined : this.rtcp.remote.get(ssrc);
+    if (!report) return;
+    const d = this.bandwidth.onReceiverReport(report.fractionLost, this.rtcp.lastRttUs / 1000, nowUs, this.pacerQueueUs(nowUs));
+    if (d) this.applyAdaptation(d, nowUs);
+  }
+
+  /** Sets the pacer, the Opus bitrate, and the video encoder's rate, frame rate and size. */
+  private applyAdaptation(d: AdaptationDecision, nowUs: number): void {
+    this.pacer?.applyNetworkUpdate(d.network, nowUs);
+    const audio = this.audioSend?.encoder;
+    const a = d.allocation.audioBitrateBps;
+    if (audio && Math.abs(audio.current.bitrateBps - a) >= 1_000) audio.setBitrate(a);
+    const v = d.video;
+    const video = this.videoSend;
+    if (v && video) {
+      if (video.formatAdapter instanceof VideoFormatAdapter) video.formatAdapter.setFormat({ width: v.width, height: v.height, fps: v.fps, paused: v.paused });
+      const bps = Math.max(10_000, Math.round(v.bitrateBps));
+      if (!v.paused && Math.abs(video.encoder.bitrateBps - bps) > 0.03 * bps) video.encoder.setBitrate(bps);
+      if (video.encoder.fps !== v.fps) video.encoder.setFrameRate(v.fps);
+    }
+    if (this.pacer) this.runPacer(nowUs);
+  }
+
+  /** Sends TWCC feedback that is due, each in its own reduced-size SRTCP packet (RFC 5506). */
+  private sendTransportFeedback(nowUs: number): void {
+    const gen = this.transportFeedback;
+    if (!gen) return;
+    for (const fb of gen.tick(nowUs)) {
+      this.options.transport.send(this.srtpTx.protectRtcp(fb.serialize()), nowUs);
+      this.counters.twccOut++;
+    }
+  }
+
+  /** The receive rate sets how often TWCC feedback goes out (about 5% of it, 50-250 ms). */
+  private countReceived(bytes: number, nowUs: number): void {
+    if (Number.isNaN(this.receivedBytesSinceUs)) this.receivedBytesSinceUs = nowUs;
+    this.receivedBytes += bytes;
+    const spanUs = nowUs - this.receivedBytesSinceUs;
+    if (spanUs >= 500_000) {
+      this.transportFeedback?.setBitrate((this.receivedBytes * 8e6) / spanUs);
+      this.receivedBytes = 0;
+      this.receivedBytesSinceUs = nowUs;
     }
   }
 
@@ -288,14 +467,22 @@ export class Peer {
       if (isRtcpPacket(data)) {
         const plain = this.srtpRx.unprotectRtcp(data);
         this.counters.rtcpIn++;
-        this.rtcp.onRtcp(RtcpCompoundPacket.parse(plain), nowUs);
+        // TWCC feedback comes alone, as reduced-size RTCP (RFC 5506 3.4.2).
+        this.rtcp.onRtcp(RtcpCompoundPacket.parse(plain, { reducedSize: true }), nowUs);
         this.adaptAudioFec();
         this.adaptVideoFec();
+        this.onReceiverReports(nowUs);
       } else {
         const plain = this.srtpRx.unprotectRtp(data);
         let packet = RtpPacket.parse(plain);
         let retransmitted = false;
         this.counters.rtpIn++;
+        if (this.transportFeedback) {
+          // Read before RTX restores the original (whose element is the first send's number).
+          const seq = TransportWideSequenceNumber.read(packet, TRANSPORT_CC_EXTENSION_ID);
+          if (seq !== undefined) this.transportFeedback.onPacketReceived(seq, nowUs);
+          this.countReceived(data.length, nowUs);
+        }
         if (this.rtxReceiver?.isRtxSsrc(packet.ssrc)) {
           // A retransmission (RFC 4588 4): restore the original packet, then treat it as media.
           const original = this.rtxReceiver.push(packet);
@@ -404,12 +591,7 @@ export class Peer {
   /** Retransmits what a NACK asks for, on the RTX stream (RFC 4588), within the responder's limits. */
   private onNack(nack: GenericNack, nowUs: number): void {
     if (!this.nackResponder || this.closed) return;
-    for (const p of this.nackResponder.onNack(nack, nowUs, this.rttUs())) {
-      const wire = this.protect(p);
-      this.options.transport.send(wire, nowUs);
-      this.counters.rtxOut++;
-      this.counters.rtxOutBytes += wire.length;
-    }
+    for (const p of this.nackResponder.onNack(nack, nowUs, this.rttUs())) this.sendPacket(p, "retransmission", nowUs);
   }
 
   /**
@@ -452,9 +634,10 @@ export class Peer {
     this.videoReceive?.tick(nowUs);
     this.audioReceive?.tick(nowUs);
     this.sendNacks(nowUs);
+    this.sendTransportFeedback(nowUs);
     let next = Infinity;
     const rtt = this.rttUs();
-    for (const t of [this.videoReceive?.nextDueUs(), this.audioReceive?.nextDueUs(), this.nackGenerator?.nextDueUs(rtt)]) {
+    for (const t of [this.videoReceive?.nextDueUs(), this.audioReceive?.nextDueUs(), this.nackGenerator?.nextDueUs(rtt), this.transportFeedback?.nextFeedbackUs]) {
       if (t !== undefined && Number.isFinite(t)) next = Math.min(next, t);
     }
     if (next <= nowUs) next = nowUs + 1000;

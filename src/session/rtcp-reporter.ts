@@ -1,6 +1,7 @@
 import { Goodbye } from "../rtcp/goodbye.js";
 import { PictureLossIndication } from "../rtcp/picture-loss-indication.js";
 import { GenericNack } from "../rtcp/generic-nack.js";
+import { TransportFeedback } from "../rtcp/transport-feedback.js";
 import { ReceiverReport } from "../rtcp/receiver-report.js";
 import { ReceiverStatistics } from "../rtcp/receiver-statistics.js";
 import type { ReportBlock } from "../rtcp/report-block.js";
@@ -39,6 +40,9 @@ export class RtcpReporter {
   onPictureLoss: (mediaSsrc: number) => void = () => {};
   /** Called with a Generic NACK (RFC 4585 6.2.1) about one of our streams. */
   onNack: (nack: GenericNack) => void = () => {};
+  /** Called with transport-wide congestion control feedback (TWCC, RTPFB FMT 15). */
+  onTransportFeedback: (feedback: TransportFeedback) => void = () => {};
+  transportFeedbackReceived = 0;
   reportsReceived = 0;
   lastRttUs = NaN;
 
@@ -121,6 +125,10 @@ export class RtcpReporter {
       } else if (p instanceof PictureLossIndication && this.senders.has(p.mediaSsrc)) {
         this.pliReceived++;
         this.onPictureLoss(p.mediaSsrc);
+      } else if (p instanceof TransportFeedback) {
+        // Transport-wide: about every packet we sent, whatever its SSRC.
+        this.transportFeedbackReceived++;
+        this.onTransportFeedback(p);
       }
     }
   }

@@ -9,6 +9,7 @@ import type { RtpPacket } from "../rtp/rtp-packet.js";
 import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, ULPFEC_PAYLOAD_TYPE, VIDEO_RED_PAYLOAD_TYPE, type SendConfig } from "./stream-config.js";
 import { FecEncoder } from "../fec/fec-encoder.js";
 import { RedAudioEncoder } from "../fec/red-audio-encoder.js";
+import { VideoFormatAdapter } from "../media/video-format-adapter.js";
 
 /**
  * One media kind's send path up to RTP: encoder → Packetizer. `sendFrame` returns the packets
@@ -18,13 +19,19 @@ import { RedAudioEncoder } from "../fec/red-audio-encoder.js";
 export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFrame>> {
   private readonly packets: RtpPacket[] = [];
 
+  private readonly input: Stage<F, unknown>;
+
   private constructor(
     readonly encoder: E,
     readonly packetizer: Packetizer,
     /** An optional RTP-to-RTP stage after the packetizer (e.g. audio RED). */
     readonly wrapper?: Stage<RtpPacket, RtpPacket>,
+    /** An optional frame stage before the encoder (video: the format bandwidth adaptation picks). */
+    readonly formatAdapter?: Stage<F, F>,
   ) {
     encoder.pipe(packetizer);
+    if (formatAdapter) formatAdapter.pipe(encoder);
+    this.input = formatAdapter ?? encoder;
     const collect = { push: (p: RtpPacket) => void this.packets.push(p) };
     if (wrapper) {
       packetizer.pipe(wrapper);
@@ -42,7 +49,8 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
     const fecRoom = config.fec ? 1 + 14 : 0;
     const packetizer = new Packetizer({ codec, payloadType: PAYLOAD_TYPES[codec], ssrc, mtuBytes: mtuBytes - fecRoom, srtpOverheadBytes, initialSequenceNumber });
     const fec = config.fec ? new FecEncoder({ redPayloadType: VIDEO_RED_PAYLOAD_TYPE, ulpfecPayloadType: ULPFEC_PAYLOAD_TYPE }) : undefined;
-    return new SendStream(encoder, packetizer, fec);
+    const format = new VideoFormatAdapter({ width, height, fps });
+    return new SendStream(encoder, packetizer, fec, format);
   }
 
   static async audio(config: NonNullable<SendConfig["audio"]>, mtuBytes: number, srtpOverheadBytes: number, initialSequenceNumber: number): Promise<SendStream<AudioFrame, OpusEncoder>> {
@@ -59,7 +67,7 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
   sendFrame(frame: F, nowUs: number): { packets: RtpPacket[]; encodeUs: number } {
     this.packets.length = 0;
     const t0 = performance.now();
-    this.encoder.push(frame, nowUs);
+    this.input.push(frame, nowUs);
     const encodeUs = Math.round((performance.now() - t0) * 1000);
     return { packets: this.packets, encodeUs };
   }
@@ -69,6 +77,7 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
     for (const [k, v] of Object.entries(this.encoder.stats())) s[`encoder.${k}`] = v;
     for (const [k, v] of Object.entries(this.packetizer.stats())) s[`packetizer.${k}`] = v;
     for (const [k, v] of Object.entries(this.wrapper?.stats() ?? {})) s[`${this.wrapper!.name}.${k}`] = v;
+    for (const [k, v] of Object.entries(this.formatAdapter?.stats() ?? {})) s[`format.${k}`] = v;
     return s;
   }
 

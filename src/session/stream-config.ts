@@ -15,6 +15,12 @@ export const RED_RTX_PAYLOAD_TYPE = 102;
 /** RTX payload types (RFC 4588 8.1, `apt=` the media type), as common WebRTC offers pair them. */
 export const RTX_PAYLOAD_TYPES = { vp8: 97, vp9: 99 } as const;
 
+/**
+ * RFC 8285 one-byte header extension id of the transport-wide sequence number
+ * (draft-holmer-rmcat-transport-wide-cc-extensions-01), as Chrome's offers number it.
+ */
+export const TRANSPORT_CC_EXTENSION_ID = 3;
+
 /** What one side of a call sends. */
 export interface SendConfig {
   video?: {

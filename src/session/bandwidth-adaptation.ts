@@ -1,0 +1,127 @@
+import { checkRange, InvalidOptionError } from "../errors.js";
+import { BitrateAllocator, type BitrateAllocation } from "../congestion/bitrate-allocator.js";
+import type { NetworkTargetUpdate, SentPacketInfo } from "../congestion/congestion-types.js";
+import { CpuOveruseDetector } from "../congestion/cpu-overuse-detector.js";
+import { NetworkController } from "../congestion/network-controller.js";
+import { TransportFeedbackAdapter } from "../congestion/transport-feedback-adapter.js";
+import { VideoQualityLadder, type VideoQualityDecision } from "../congestion/video-quality-ladder.js";
+import type { TransportFeedback } from "../rtcp/transport-feedback.js";
+
+/** Options of a sender's bandwidth adaptation (`rtcpipe call --start-bitrate ...`). */
+export interface BandwidthAdaptationOptions {
+  /** Total send rate before any feedback, bits/s (default 300 000). */
+  startRateBps?: number;
+  /** Least total rate the estimate may fall to, bits/s (default 30 000). */
+  minRateBps?: number;
+  /** Most total rate, bits/s (default 2 500 000). */
+  maxRateBps?: number;
+  /** The video the sender captures; omit for an audio-only sender. */
+  video?: { captureWidth: number; captureHeight: number; captureFps: number; maxBitrateBps: number };
+  /** Most Opus bitrate (default 32 000). */
+  audioMaxBitrateBps?: number;
+}
+
+/** What the sender should do now: pacer rates and probes, and the encoders' settings. */
+export interface AdaptationDecision {
+  network: NetworkTargetUpdate;
+  allocation: BitrateAllocation;
+  /** Resolution, frame rate and bitrate for the video encoder (undefined without video). */
+  video: VideoQualityDecision | undefined;
+}
+
+/**
+ * The sender's side of adaptive bitrate, wired as libwebrtc's goog_cc is: TWCC feedback →
+ * TransportFeedbackAdapter (which packets arrived when) → NetworkController (delay-, loss- and
+ * probe-based estimates → one target) → BitrateAllocator (audio first, then video with its
+ * FEC and RTX budget) → VideoQualityLadder (bitrate, then frame rate, then resolution, with
+ * hysteresis; capped by the CpuOveruseDetector). Pure: every input takes the time.
+ */
+export class BandwidthAdaptation {
+  readonly feedback = new TransportFeedbackAdapter();
+  readonly controller: NetworkController;
+  readonly allocator: BitrateAllocator;
+  readonly ladder: VideoQualityLadder | undefined;
+  readonly cpu = new CpuOveruseDetector();
+  private network: NetworkTargetUpdate;
+  private last: AdaptationDecision | undefined;
+
+  constructor(options: BandwidthAdaptationOptions = {}) {
+    if (options === null || typeof options !== "object") throw new InvalidOptionError("Cannot create a BandwidthAdaptation: options must be an object");
+    const startRateBps = checkRange("startRateBps", options.startRateBps ?? 300_000, 10_000, 1e9);
+    const minRateBps = checkRange("minRateBps", options.minRateBps ?? 30_000, 10_000, startRateBps);
+    const maxRateBps = checkRange("maxRateBps", options.maxRateBps ?? 2_500_000, startRateBps, 1e10);
+    this.controller = new NetworkController({ startRateBps, minRateBps, maxRateBps });
+    const v = options.video;
+    this.allocator = new BitrateAllocator({ audioMaxBps: options.audioMaxBitrateBps ?? 32_000, videoMaxBps: v?.maxBitrateBps ?? 2_500_000 });
+    this.ladder = v ? new VideoQualityLadder({ captureWidth: v.captureWidth, captureHeight: v.captureHeight, captureFps: v.captureFps, maxBitrateBps: v.maxBitrateBps }) : undefined;
+    this.network = {
+      atUs: 0, targetRateBps: startRateBps, pacingRateBps: startRateBps * 2.5, paddingRateBps: 0, probeClusters: [],
+      lossFraction: 0, rttMs: 100, limitedBy: "start",
+    };
+  }
+
+  /** The latest decision (undefined before the first). */
+  get current(): AdaptationDecision | undefined {
+    return this.last;
+  }
+
+  /** A packet left the pacer (with its transport-wide sequence number). */
+  onPacketSent(info: SentPacketInfo): void {
+    this.feedback.onPacketSent(info);
+  }
+
+  /** A video frame took `encodeUs` to encode (CPU adaptation). */
+  onFrameEncoded(encodeUs: number, captureTimeUs: number): void {
+    this.cpu.onFrameEncoded(encodeUs, captureTimeUs);
+  }
+
+  /** TWCC feedback arrived (RTCP RTPFB FMT 15). */
+  onTransportFeedback(packet: TransportFeedback, nowUs: number, pacerQueueTimeUs: number): AdaptationDecision | undefined {
+    const update = this.feedback.onFeedback(packet, nowUs);
+    if (!update) return undefined;
+    return this.take(this.controller.onTransportFeedback(update), nowUs, pacerQueueTimeUs);
+  }
+
+  /** An RTCP receiver report about our media: fraction lost (0-1) and the RTT it gave (ms). */
+  onReceiverReport(fractionLost: number, rttMs: number, nowUs: number, pacerQueueTimeUs: number): AdaptationDecision | undefined {
+    let d: AdaptationDecision | undefined;
+    if (Number.isFinite(rttMs)) d = this.take(this.controller.onRttMs(rttMs, nowUs), nowUs, pacerQueueTimeUs) ?? d;
+    return this.take(this.controller.onLossReport(fractionLost, nowUs), nowUs, pacerQueueTimeUs) ?? d;
+  }
+
+  /**
+   * The periodic tick (every 25 ms, libwebrtc's process interval): the controller's timers,
+   * and the ladder's hold times, which run even when the target does not change.
+   */
+  onProcessInterval(nowUs: number, pacerQueueTimeUs: number): AdaptationDecision {
+    return this.take(this.controller.onProcessInterval(nowUs), nowUs, pacerQueueTimeUs) ?? this.decide(nowUs, pacerQueueTimeUs, []);
+  }
+
+  stats(): Record<string, number> {
+    const s: Record<string, number> = {};
+    const add = (prefix: string, o: object): void => {
+      for (const [k, v] of Object.entries(o)) if (typeof v === "number") s[`${prefix}.${k}`] = v;
+    };
+    add("feedback", this.feedback.stats());
+    add("controller", this.controller.stats());
+    add("allocator", this.allocator.stats());
+    if (this.ladder) add("ladder", this.ladder.stats());
+    add("cpu", this.cpu.stats());
+    s.targetRateBps = this.network.targetRateBps;
+    return s;
+  }
+
+  private take(update: NetworkTargetUpdate | undefined, nowUs: number, queueUs: number): AdaptationDecision | undefined {
+    if (!update) return undefined;
+    this.network = update;
+    return this.decide(nowUs, queueUs, update.probeClusters);
+  }
+
+  private decide(nowUs: number, queueUs: number, probes: NetworkTargetUpdate["probeClusters"]): AdaptationDecision {
+    const n = this.network;
+    const allocation = this.allocator.allocate({ targetRateBps: n.targetRateBps, lossFraction: n.lossFraction, rttMs: n.rttMs, pacerQueueTimeUs: queueUs });
+    const video = this.ladder?.update(allocation.videoPaused ? 0 : allocation.videoBitrateBps, nowUs, this.cpu.check(nowUs));
+    this.last = { network: { ...n, probeClusters: probes }, allocation, video };
+    return this.last;
+  }
+}
