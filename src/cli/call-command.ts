@@ -34,6 +34,10 @@ interface CallFlags {
   realtime?: boolean;
   nack: boolean;
   fec: boolean;
+  abr: boolean;
+  startBitrate: string;
+  minBitrate: string;
+  maxBitrate: string;
   transport: string;
   srtp: string;
   mtu: string;
@@ -64,6 +68,10 @@ export function callOptionsFromFlags(f: CallFlags): CallOptions {
     realtime: f.realtime ?? false,
     nack: f.nack,
     fec: f.fec,
+    abr: f.abr,
+    startBitrateBps: parseBitrate("--start-bitrate", f.startBitrate, 10_000, 1e9),
+    minBitrateBps: parseBitrate("--min-bitrate", f.minBitrate, 10_000, 1e9),
+    maxBitrateBps: parseBitrate("--max-bitrate", f.maxBitrate, 10_000, 1e10),
     transport: parseChoice("--transport", f.transport, ["emulated", "udp"] as const),
     mtuBytes: parseNumber("--mtu", f.mtu, 256, 9000, true),
     srtpSuite: parseChoice("--srtp", f.srtp, ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"] as const),
@@ -100,6 +108,12 @@ export function summaryText(r: CallReport): string {
       `    latency p50/p95/p99 ${f1(a.latencyMs.p50)}/${f1(a.latencyMs.p95)}/${f1(a.latencyMs.p99)} ms, packets ${a.packets.sent} sent, ${a.packets.lostOnWire} lost on the wire`,
     );
   }
+  const b = r.bandwidth;
+  if (b) {
+    lines.push(
+      `  bandwidth: estimate mean ${f1(b.estimateKbpsMean, 0)} kbps, link utilization ${Number.isFinite(b.utilizationPct) ? `${f1(b.utilizationPct, 0)}%` : "n/a (no bottleneck)"}, bottleneck queue p95 ${f1(b.queueDelayP95Ms, 0)} ms (max ${f1(b.queueDelayMaxMs, 0)}), ${b.formatChanges} video format changes, padding ${f1(b.paddingOverheadPct, 1)}%`,
+    );
+  }
   lines.push(`  RTCP: RTT ${f1(r.rtcp.rttMs)} ms, ${r.rtcp.srSent} SR, ${r.rtcp.pliSent} PLI sent; SRTP ${r.srtp.suite}: ${r.srtp.authFailures} auth failures, ${r.srtp.replayed} replayed`);
   return lines.join("\n");
 }
@@ -112,7 +126,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .addOption(new Option("--audio <codec>", "audio codec").choices(["opus", "none"]).default("opus"))
     .option("--size <WxH>", "video size", "640x480")
     .option("--fps <n>", "frames per second", "30")
-    .option("--bitrate <bps>", "video bitrate, e.g. 800k or 1.2M", "800k")
+    .option("--bitrate <bps>", "video bitrate, e.g. 800k or 1.2M (with adaptive bitrate: the most video gets)", "800k")
     .option("--audio-bitrate <bps>", "Opus bitrate", "32k")
     .option("--keyframe-interval <frames>", "a keyframe every N frames (0: first only)", "90")
     .option("--loss <pct>", "random packet loss per direction, %", "0")
@@ -132,6 +146,10 @@ export function callCommand(setCode: (code: number) => void): Command {
     .addOption(new Option("--srtp <suite>", "SRTP protection suite").choices(["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"]).default("AEAD_AES_128_GCM"))
     .option("--no-nack", "turn off NACK/RTX retransmission of video (RFC 4585/4588)")
     .option("--no-fec", "turn off forward error correction (video ULPFEC, audio RED and Opus in-band FEC)")
+    .option("--no-abr", "turn off adaptive bitrate (TWCC, bandwidth estimation, pacing): encoders keep --bitrate/--audio-bitrate")
+    .option("--start-bitrate <bps>", "adaptive bitrate: total send rate before feedback", "300k")
+    .option("--min-bitrate <bps>", "adaptive bitrate: least total rate", "30k")
+    .option("--max-bitrate <bps>", "adaptive bitrate: most total rate", "2.5M")
     .option("--mtu <bytes>", "largest RTP packet before the SRTP tag", "1200")
     .option("--out <dir>", "write report.json and report.html here")
     .option("--json", "print report.json to stdout instead of the summary")

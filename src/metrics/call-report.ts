@@ -82,6 +82,34 @@ export interface CallTimeline {
   concealedPct: number[];
   /** Video frozen time within each second (ms, mean of both directions). */
   freezeMs: number[];
+  /** Bottleneck capacity (mean over the second and both directions; NaN when unlimited). */
+  capacityKbps: number[];
+  /** Senders' bandwidth estimate (target rate) at the end of the second, mean of both. */
+  estimateKbps: number[];
+  /** Everything put on the wire (media, FEC, RTX, padding, RTCP), mean of both directions. */
+  sentKbps: number[];
+  /** Mean wait in the bottleneck queue of the packets that entered it in this second. */
+  queueDelayMs: number[];
+  /** Height of the video the senders encode (mean of both), and their frame rate. */
+  videoHeight: number[];
+  videoFpsTarget: number[];
+}
+
+/** Adaptive bitrate: how well the senders used the path (both directions pooled). */
+export interface BandwidthReport {
+  /** Mean of the senders' estimates over the call (kbps). */
+  estimateKbpsMean: number;
+  /** Bytes that crossed the bottleneck / capacity offered (%), over the call; NaN when unlimited. */
+  utilizationPct: number;
+  /** 95th percentile and maximum of the bottleneck queue wait (ms), worse direction. */
+  queueDelayP95Ms: number;
+  queueDelayMaxMs: number;
+  /** Video resolution and frame-rate changes the ladder made, both senders. */
+  formatChanges: number;
+  /** Padding (probing, ramp-up) bytes as a % of media bytes. */
+  paddingOverheadPct: number;
+  /** TWCC feedback packets sent, both receivers. */
+  feedbackPackets: number;
 }
 
 export interface CallReport {
@@ -100,5 +128,7 @@ export interface CallReport {
   rtcp: { srSent: number; rrSent: number; pliSent: number; pliReceived: number; rttMs: number; jitterMs: { video: number; audio: number } };
   srtp: { suite: string; authFailures: number; replayed: number; malformed: number };
   network: Record<string, number>;
+  /** Present when adaptive bitrate ran. */
+  bandwidth?: BandwidthReport;
   timeline: CallTimeline;
 }

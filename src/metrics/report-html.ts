@@ -17,6 +17,16 @@ interface PlotSpec {
 }
 
 const PLOTS: PlotSpec[] = [
+  { title: "Bandwidth: capacity vs estimate vs sent", unit: "kbps", series: [
+    { key: "capacityKbps", label: "link capacity", color: "#7f7f7f" },
+    { key: "estimateKbps", label: "sender's estimate", color: "#d62728" },
+    { key: "sentKbps", label: "sent (all packets)", color: "#1f77b4" },
+  ] },
+  { title: "Bottleneck queue delay (mean per second)", unit: "ms", series: [{ key: "queueDelayMs", label: "queue wait", color: "#8c564b" }] },
+  { title: "Video format the senders chose", unit: "px / fps", series: [
+    { key: "videoHeight", label: "height (px)", color: "#9467bd" },
+    { key: "videoFpsTarget", label: "frame rate (fps)", color: "#bcbd22" },
+  ] },
   { title: "Bitrate sent", unit: "kbps", series: [
     { key: "videoKbps", label: "video", color: "#1f77b4" },
     { key: "audioKbps", label: "audio", color: "#ff7f0e" },

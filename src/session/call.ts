@@ -6,7 +6,7 @@ import { TestPatternSource } from "../media/test-pattern-source.js";
 import type { VideoFrame } from "../media/video-frame.js";
 import { WavReader } from "../media/wav-reader.js";
 import { Y4mReader } from "../media/y4m-reader.js";
-import type { AudioReport, CallReport, CallTimeline, LatencySummary, PacketCounts, VideoReport } from "../metrics/call-report.js";
+import type { AudioReport, BandwidthReport, CallReport, CallTimeline, LatencySummary, PacketCounts, VideoReport } from "../metrics/call-report.js";
 import { Percentiles } from "../metrics/percentiles.js";
 import { BandwidthTrace } from "../net/bandwidth-trace.js";
 import type { EmulatedLinkOptions } from "../net/emulated-link.js";
@@ -226,8 +226,14 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   const prev: Record<string, number>[] = [{}, {}];
   const sample = (): void => {
     const ns = net.stats();
+    const tUs = clock.nowUs();
     sides.forEach((side, i) => {
       const dir = i === 1 ? "aToB" : "bToA";
+      const sender = sides[1 - i]!;
+      const link = emulated ? (i === 1 ? emulated.linkAToB : emulated.linkBToA) : undefined;
+      let capacityBps = 0;
+      for (let k = 0; k < 10; k++) capacityBps += (link?.capacityBpsAt(tUs - 1e6 + (k + 0.5) * 1e5) ?? Infinity) / 10;
+      const format = sender.peer.stats();
       const st = side.peer.stats();
       const get = (k: string): number => st[k] ?? 0;
       const now: Record<string, number> = {
@@ -238,6 +244,9 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
         rtx: get("rtxIn"),
         slots: get("audioReceive.playout.outputFrames"),
         concealed: get("audioReceive.playout.expand"),
+        wireBytes: emulated ? ns[`${dir}.bytesIn`] ?? 0 : sender.peer.stats().wireOutBytes ?? 0,
+        queueSumMs: ns[`${dir}.queueDelaySumMs`] ?? 0,
+        queued: ns[`${dir}.queuedPackets`] ?? 0,
       };
       const d = (k: string): number => now[k]! - (prev[i]![k] ?? 0);
       const dSent = Math.max(1, d("sent"));
@@ -249,6 +258,12 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
         jitterBufferMs: st["videoReceive.video-playout.delayMs"] ?? NaN,
         audioBufferMs: st["audioReceive.playout.bufferMs"] ?? NaN,
         rttMs: side.peer.rtcp.lastRttUs / 1000,
+        capacityKbps: Number.isFinite(capacityBps) ? capacityBps / 1000 : NaN,
+        estimateKbps: (sender.peer.bandwidth?.controller.targetRateBps ?? NaN) / 1000,
+        sentKbps: (d("wireBytes") * 8) / 1000,
+        queueDelayMs: d("queued") > 0 ? d("queueSumMs") / d("queued") : link && Number.isFinite(capacityBps) ? 0 : NaN,
+        videoHeight: format["videoSend.format.paused"] ? 0 : format["videoSend.format.height"] ?? NaN,
+        videoFpsTarget: format["videoSend.format.paused"] ? 0 : format["videoSend.format.fps"] ?? NaN,
       });
       prev[i] = now;
     });
@@ -402,6 +417,7 @@ function buildReport(
   const timeline: CallTimeline = {
     t: [], videoKbps: [], audioKbps: [], wireLossPct: [], residualLossPct: [], videoLatencyMs: [], audioLatencyMs: [],
     jitterBufferMs: [], audioBufferMs: [], psnrDb: [], fps: [], rttMs: [], retransmittedPerS: [], concealedPct: [], freezeMs: [],
+    capacityKbps: [], estimateKbps: [], sentKbps: [], queueDelayMs: [], videoHeight: [], videoFpsTarget: [],
   };
   for (let i = 0; i < Math.min(seconds, Math.ceil(o.durationS)); i++) {
     const bs = [a.metrics.seconds[i], b.metrics.seconds[i]].filter((x) => x !== undefined);
@@ -427,6 +443,12 @@ function buildReport(
     timeline.rttMs.push(avg((x) => x.rttMs));
     timeline.retransmittedPerS.push(w.reduce((acc, x) => acc + x.retransmittedPerS, 0));
     timeline.concealedPct.push(avg((x) => x.concealedPct));
+    timeline.capacityKbps.push(avg((x) => x.capacityKbps));
+    timeline.estimateKbps.push(avg((x) => x.estimateKbps));
+    timeline.sentKbps.push(avg((x) => x.sentKbps));
+    timeline.queueDelayMs.push(avg((x) => x.queueDelayMs));
+    timeline.videoHeight.push(avg((x) => x.videoHeight));
+    timeline.videoFpsTarget.push(avg((x) => x.videoFpsTarget));
     // Frozen time inside this second (both directions pooled, averaged).
     const secStart = startUsOf(sides) + i * 1e6;
     let frozenUs = 0;
@@ -444,6 +466,25 @@ function buildReport(
   const srtpA = a.peer.srtpStats();
   const srtpB = b.peer.srtpStats();
   const { onProgress: _drop, onNetwork: _drop2, ...printable } = o;
+  let bandwidth: BandwidthReport | undefined;
+  if (o.abr) {
+    const meanOf = (xs: number[]): number => {
+      const f = xs.filter((x) => Number.isFinite(x));
+      return f.length ? f.reduce((p, q) => p + q, 0) / f.length : NaN;
+    };
+    // Capacity offered over the call vs bytes through the bottleneck, both directions.
+    const offeredKbit = timeline.capacityKbps.reduce((acc, c) => acc + (Number.isFinite(c) ? 2 * c : NaN), 0);
+    const carriedKbit = ((netStats["aToB.bytesOut"] ?? NaN) + (netStats["bToA.bytesOut"] ?? NaN)) * 8 / 1000;
+    bandwidth = {
+      estimateKbpsMean: meanOf(timeline.estimateKbps),
+      utilizationPct: (100 * carriedKbit) / offeredKbit,
+      queueDelayP95Ms: Math.max(netStats["aToB.queueDelayP95Ms"] ?? NaN, netStats["bToA.queueDelayP95Ms"] ?? NaN),
+      queueDelayMaxMs: Math.max(netStats["aToB.queueDelayMaxMs"] ?? NaN, netStats["bToA.queueDelayMaxMs"] ?? NaN),
+      formatChanges: both("videoSend.format.formatChanges"),
+      paddingOverheadPct: (100 * both("paddingOutBytes")) / Math.max(1, both("mediaOutBytes")),
+      feedbackPackets: both("twccOut"),
+    };
+  }
   return {
     tool: "rtcpipe",
     version: VERSION,
@@ -476,6 +517,7 @@ function buildReport(
       malformed: srtpA.malformed + srtpB.malformed + both("malformedDropped"),
     },
     network: netStats,
+    bandwidth,
     timeline,
   };
 }

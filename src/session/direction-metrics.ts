@@ -30,6 +30,12 @@ export interface SeriesPoint {
   jitterBufferMs: number;
   audioBufferMs: number;
   rttMs: number;
+  capacityKbps: number;
+  estimateKbps: number;
+  sentKbps: number;
+  queueDelayMs: number;
+  videoHeight: number;
+  videoFpsTarget: number;
 }
 
 /**
