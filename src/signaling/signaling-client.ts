@@ -191,11 +191,10 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
     let m: ServerMessage;
     try {
       if (isBinary) throw new SignalingMessageError("malformed", "Cannot accept a binary frame");
-      const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
+      const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
       m = parseServerMessage(text, this.maxMessageBytes);
-    } catch (e) {
-      if (!(e instanceof SignalingMessageError)) throw e;
-      this.counters.malformedDropped++;
+    } catch {
+      this.counters.malformedDropped++; // SignalingMessageError: a frame the protocol does not allow
       return;
     }
     if (m.type === "ack" || m.type === "presence-state" || m.type === "error") {

@@ -316,12 +316,17 @@ export class SignalingServer {
       this.sendError(c, undefined, "too-large", `Cannot accept message: ${bytes} bytes, at most ${this.opts.maxMessageBytes}`);
       return;
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
+    const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
     let message: ClientMessage;
     try {
       message = parseClientMessage(text, this.opts.maxMessageBytes);
     } catch (e) {
-      if (!(e instanceof SignalingMessageError)) throw e;
+      if (!(e instanceof SignalingMessageError)) {
+        // Not expected (the parser throws only SignalingMessageError), but never fatal.
+        this.counters.malformed++;
+        this.sendError(c, undefined, "malformed", "Cannot parse signaling message");
+        return;
+      }
       this.counters[e.problem === "too-large" ? "tooLarge" : "malformed"]++;
       this.sendError(c, e.requestId, e.problem, e.message);
       return;

@@ -4,6 +4,8 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SignalingClient, type IncomingCall } from "../../src/signaling/signaling-client.js";
 import { SignalingError } from "../../src/signaling/signaling-error.js";
+import { RedisSignalingBackend } from "../../src/signaling/redis-signaling-backend.js";
+import type { SignalingBackendHandlers } from "../../src/signaling/signaling-backend.js";
 import { SignalingServer } from "../../src/signaling/signaling-server.js";
 import { redisAvailable, startRedis, type RedisUnderTest } from "./redis-harness.js";
 import { eventually } from "./signaling-test-helpers.js";
@@ -138,5 +140,27 @@ describe.skipIf(!run)("SignalingServer cluster on a real redis-server", () => {
     // bob can come back on a live node.
     await client(a2, "bob");
     expect((await owners())["bob"]).toBe("node-a2");
+  });
+  it("a node presumed dead (its liveness key gone) claims its identities back and evicts the one another node took", async () => {
+    const evicted: string[] = [];
+    const handlers = (evict: boolean): SignalingBackendHandlers => ({ deliver: () => true, presence: () => undefined, evicted: (i) => void (evict && evicted.push(i)) });
+    const a = new RedisSignalingBackend({ url: redis.url, nodeId: "node-a", nodeTtlMs: 2000, nodeHeartbeatMs: 500, keyPrefix: prefix });
+    const b = new RedisSignalingBackend({ url: redis.url, nodeId: "node-b", nodeTtlMs: 2000, nodeHeartbeatMs: 500, keyPrefix: prefix });
+    cleanup.push(() => a.close(), () => b.close());
+    await a.start(handlers(false));
+    await b.start(handlers(true));
+    expect(await b.claim("bob")).toBe(true);
+    expect(await b.claim("bert")).toBe(true);
+    expect(await a.claim("bob")).toBe(false);
+    // Right after one of b's heartbeats (so the next is ~500 ms away), b "dies" and a takes bob.
+    const beats = b.stats()["heartbeats"]!;
+    await eventually(() => b.stats()["heartbeats"]! > beats, 5000, "a heartbeat of node b");
+    await inspect.del(`${prefix}node:node-b`);
+    expect(await a.claim("bob")).toBe(true);
+    expect(await a.locate(["bob", "bert"])).toEqual(["node-a", undefined]);
+    await eventually(() => b.stats()["revivals"] === 1, 5000, "node b noticing it was presumed dead");
+    expect(evicted).toEqual(["bob"]);
+    expect(await owners()).toEqual({ bob: "node-a", bert: "node-b" });
+    expect(b.stats()).toMatchObject({ evictions: 1, heldIdentities: 1 });
   });
 });
