@@ -248,7 +248,7 @@ export class SignalingServer {
       const cut = setTimeout(() => sockets.forEach((ws) => ws.terminate()), 1000);
       await new Promise<void>((resolve) => this.wss.close(() => resolve()));
       clearTimeout(cut);
-      for (const c of [...this.conns]) this.drop(c, false);
+      for (const c of [...this.conns]) this.drop(c);
       await this.backend.close().catch(() => this.counters.backendErrors++);
     })();
     return this.closing;
@@ -282,13 +282,13 @@ export class SignalingServer {
       if (c.identity !== undefined || c.closed) return;
       this.counters.registerTimeouts++;
       ws.close(SIGNALING_CLOSE_CODES.registerTimeout, `no register within ${this.opts.registerTimeoutMs} ms`);
-      this.drop(c, true);
+      this.drop(c);
     }, this.opts.registerTimeoutMs);
     this.conns.add(c);
     ws.on("message", (data, isBinary) => this.onFrame(c, data, isBinary));
     ws.on("pong", () => (c.alive = true));
     ws.on("error", () => this.counters.socketErrors++); // e.g. above maxPayload: ws closes with 1009
-    ws.on("close", () => this.drop(c, false));
+    ws.on("close", () => this.drop(c));
   }
 
   private onFrame(c: Connection, data: RawData, isBinary: boolean): void {
@@ -299,7 +299,7 @@ export class SignalingServer {
       if (++c.dropped >= this.opts.rateLimitCloseAfter) {
         this.counters.closedForFlood++;
         c.ws.close(SIGNALING_CLOSE_CODES.flood, "rate limit exceeded");
-        this.drop(c, true);
+        this.drop(c);
         return;
       }
       this.sendError(c, undefined, "rate-limited", `Cannot accept message: more than ${this.opts.rateLimitPerS}/s (burst ${this.opts.rateLimitBurst}); dropped`);
@@ -458,7 +458,7 @@ export class SignalingServer {
     this.local.delete(identity);
     c.identity = undefined; // the other node holds it now: do not release it
     c.ws.close(SIGNALING_CLOSE_CODES.evicted, "identity taken over by another node");
-    this.drop(c, true);
+    this.drop(c);
   }
 
   private sendError(c: Connection, id: number | undefined, code: SignalingErrorCode, message: string): void {
@@ -475,7 +475,7 @@ export class SignalingServer {
     if (c.ws.bufferedAmount > this.opts.maxBufferedBytes) {
       this.counters.slowClientsDropped++;
       c.ws.terminate();
-      this.drop(c, true);
+      this.drop(c);
       return;
     }
     c.ws.send(text);
@@ -486,7 +486,7 @@ export class SignalingServer {
       if (!c.alive) {
         this.counters.deadClientsDropped++;
         c.ws.terminate();
-        this.drop(c, true);
+        this.drop(c);
         continue;
       }
       c.alive = false;
@@ -495,7 +495,7 @@ export class SignalingServer {
   }
 
   // Forgets a connection (once): its identity goes offline and its watches end.
-  private drop(c: Connection, _byServer: boolean): void {
+  private drop(c: Connection): void {
     if (c.closed) return;
     c.closed = true;
     clearTimeout(c.registerTimer);

@@ -200,7 +200,7 @@ describe("SignalingServer: bad input gets a coded error (or a close), is counted
   });
 
   it("registration timeout closes a silent connection (4001)", async () => {
-    const s = await server({ registerTimeoutMs: 100 });
+    const s = await server({ registerTimeoutMs: 300 });
     const r = await raw(s);
     const registered = await client(s, "alice");
     expect(await r.closed()).toBe(4001);
@@ -209,7 +209,7 @@ describe("SignalingServer: bad input gets a coded error (or a close), is counted
   });
 
   it("heartbeat: a client that stops answering pings is dropped and goes offline; live ones stay", async () => {
-    const s = await server({ heartbeatIntervalMs: 50 });
+    const s = await server({ heartbeatIntervalMs: 250 });
     const watcher = await client(s, "watcher");
     const dead = await RawSocket.open(s.url);
     cleanup.push(async () => dead.ws.terminate());
@@ -220,7 +220,7 @@ describe("SignalingServer: bad input gets a coded error (or a close), is counted
     dead.ws.pause(); // stops reading the socket: no ping is seen, no pong goes back
     expect(await offline).toEqual(["ghost", false]);
     expect(s.stats().deadClientsDropped).toBe(1);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 600)); // two more ping rounds
     expect(watcher.open).toBe(true);
     expect(s.stats().registered).toBe(1);
   });
