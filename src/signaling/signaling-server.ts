@@ -44,7 +44,7 @@ export interface SignalingServerOptions {
   maxWatchedPerConnection?: number;
   /** A client that lets this much unsent data pile up is dropped, bytes. Default 1 MiB. */
   maxBufferedBytes?: number;
-  /** Frames a connection may have waiting for the backend; more count as rate limited. Default 64. */
+  /** Frames a connection may have waiting for the backend (Redis); more count as rate limited. Default rateLimitBurst. */
   maxPendingPerConnection?: number;
 }
 
@@ -175,7 +175,7 @@ export class SignalingServer {
       offerReplayWindowMs: checkInt("offerReplayWindowMs", options.offerReplayWindowMs ?? 600_000, 1, 86_400_000),
       maxWatchedPerConnection: checkInt("maxWatchedPerConnection", options.maxWatchedPerConnection ?? 1000, 1, 1_000_000),
       maxBufferedBytes: checkInt("maxBufferedBytes", options.maxBufferedBytes ?? 1024 * 1024, 1024, 1024 * 1024 * 1024),
-      maxPendingPerConnection: checkInt("maxPendingPerConnection", options.maxPendingPerConnection ?? 64, 1, 1_000_000),
+      maxPendingPerConnection: checkInt("maxPendingPerConnection", options.maxPendingPerConnection ?? options.rateLimitBurst ?? 100, 1, 1_000_000),
     };
     const backend: SignalingBackend =
       options.cluster === undefined
