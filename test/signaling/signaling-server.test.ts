@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { InvalidOptionError } from "../../src/errors.js";
 import { parseClientMessage, SignalingMessageError } from "../../src/signaling/parse-signaling-message.js";
@@ -308,6 +309,45 @@ describe("SignalingServer under fuzzing over the wire", () => {
     const b = await client(s, "b");
     const offer = next(b, "offer");
     await a.offer("b", "call-after-fuzz", "ok");
+    expect((await offer).payload).toBe("ok");
+  });
+  it("broken WebSocket framing and non-WebSocket requests: each connection ends (close or timeout), the server goes on", async () => {
+    const s = await server({ registerTimeoutMs: 500 });
+    const { port } = s.address;
+    const rng = new SeededRandom(0xfa11);
+    // Upgrades properly, then sends random bytes as if they were frames: bad opcodes, unmasked
+    // frames, reserved bits, lengths that never arrive.
+    const sessions = Array.from({ length: 40 }, async (_, n) => {
+      const sock = connect(port, "127.0.0.1");
+      sock.on("error", () => undefined);
+      const ended = new Promise<void>((r) => sock.once("close", () => r()));
+      let head = "";
+      await new Promise<void>((resolve) => {
+        sock.on("data", (d: Buffer) => {
+          head += d.toString("latin1");
+          if (head.includes("\r\n\r\n")) resolve();
+        });
+        if (n % 10 === 9) sock.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); // no upgrade at all
+        else sock.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      });
+      if (n % 10 === 9) {
+        expect(head).toMatch(/^HTTP\/1.1 426/);
+        sock.destroy();
+      } else {
+        expect(head).toMatch(/^HTTP\/1.1 101/);
+        sock.write(rng.fill(new Uint8Array(rng.int(1, 300))));
+      }
+      await ended;
+    });
+    await Promise.all(sessions);
+    await eventually(() => s.stats().connections === 0);
+    const st = s.stats();
+    expect(st.connectionsAccepted).toBe(36);
+    expect(st.socketErrors + st.registerTimeouts + st.binaryFrames + st.malformed).toBeGreaterThanOrEqual(36);
+    const a = await client(s, "a");
+    const b = await client(s, "b");
+    const offer = next(b, "offer");
+    await a.offer("b", "call-after-frames", "ok");
     expect((await offer).payload).toBe("ok");
   });
 });
