@@ -3,7 +3,7 @@ import { WebSocket, type RawData } from "ws";
 import { checkInt } from "../errors.js";
 import { parseServerMessage, SignalingMessageError } from "./parse-signaling-message.js";
 import { SIGNALING_ERROR_CODES, SignalingError, type SignalingErrorCode } from "./signaling-error.js";
-import { DEFAULT_MAX_MESSAGE_BYTES, type CallMessageType, type ClientMessage, type ServerMessage } from "./signaling-message.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_WATCH_IDENTITIES, type CallMessageType, type ClientMessage, type PresenceStateMessage, type ServerMessage } from "./signaling-message.js";
 
 /** Options of {@link SignalingClient}. */
 export interface SignalingClientOptions {
@@ -13,6 +13,22 @@ export interface SignalingClientOptions {
   requestTimeoutMs?: number;
   /** Largest frame accepted from the server, bytes. Default 65536. */
   maxMessageBytes?: number;
+  /**
+   * Reconnect after the connection drops (not after `close()`, nor after the server evicted
+   * this identity or closed it for flooding): re-register the identity and re-watch, with
+   * exponential back-off. Default: no reconnection.
+   */
+  reconnect?: ReconnectPolicy;
+}
+
+/** How {@link SignalingClient} reconnects. */
+export interface ReconnectPolicy {
+  /** Attempts before giving up (then `close` is emitted). Default 10. */
+  maxAttempts?: number;
+  /** Delay before the first attempt, ms; doubled each time. Default 250. */
+  initialDelayMs?: number;
+  /** Longest delay between attempts, ms. Default 10000. */
+  maxDelayMs?: number;
 }
 
 /** A call message that arrived from another identity; `payload` is exactly what the sender sent. */
@@ -33,8 +49,12 @@ export interface SignalingClientEvents {
   presence: [identity: string, online: boolean];
   /** The server refused a frame it could not tie to a request (rate limited, malformed). */
   refused: [SignalingError];
-  /** The connection ended (WebSocket close code and reason). */
+  /** The connection ended for good (WebSocket close code and reason). */
   close: [code: number, reason: string];
+  /** With a reconnect policy: the connection dropped and a reconnection is under way. */
+  disconnected: [code: number, reason: string];
+  /** With a reconnect policy: connected, re-registered and re-watching again. */
+  reconnected: [attempts: number];
 }
 
 /** Counters of a {@link SignalingClient}. */
@@ -44,6 +64,7 @@ export interface SignalingClientStats {
   malformedDropped: number;
   unmatchedReplies: number;
   timeouts: number;
+  reconnects: number;
 }
 
 interface Pending {
@@ -56,39 +77,44 @@ type Request = ClientMessage extends infer M ? (M extends ClientMessage ? Omit<M
 
 const KNOWN_CODES: readonly string[] = SIGNALING_ERROR_CODES;
 
+// Close codes after which coming back would be wrong: the server evicted this identity, or
+// closed the connection for a flood or an oversized frame (SIGNALING_CLOSE_CODES).
+const FINAL_CLOSE_CODES = new Set([1008, 1009, 4002]);
+
 /**
  * A signaling client over one WebSocket: registers an identity, watches presence, sends
  * offers, answers, candidates and hang-ups, and emits the ones addressed to it. Every request
  * resolves when the server acknowledges it and rejects with a {@link SignalingError} carrying
- * the server's code, or `timeout`, or `closed`. No reconnection: on `close`, make a new one.
+ * the server's code, or `timeout`, or `closed`. With `reconnect`, a dropped connection is
+ * reopened and the identity and watches restored; requests in flight at the drop fail with
+ * `closed` (the caller decides whether to resend: an offer's call id may already be used).
  */
 export class SignalingClient extends EventEmitter<SignalingClientEvents> {
-  private readonly ws: WebSocket;
+  private ws: WebSocket;
+  private readonly url: string;
+  private readonly connectTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   private readonly maxMessageBytes: number;
+  private readonly reconnect: Required<ReconnectPolicy> | undefined;
   private readonly pending = new Map<number, Pending>();
+  private readonly watched = new Set<string>();
   private nextId = 1;
   private closedWith: SignalingError | undefined;
-  private readonly counters: SignalingClientStats = { framesIn: 0, framesOut: 0, malformedDropped: 0, unmatchedReplies: 0, timeouts: 0 };
+  private userClosed = false;
+  private reconnecting = false;
+  private readonly counters: SignalingClientStats = { framesIn: 0, framesOut: 0, malformedDropped: 0, unmatchedReplies: 0, timeouts: 0, reconnects: 0 };
   /** The identity registered, once `register` succeeded. */
   identity: string | undefined;
 
-  private constructor(ws: WebSocket, requestTimeoutMs: number, maxMessageBytes: number) {
+  private constructor(ws: WebSocket, url: string, connectTimeoutMs: number, requestTimeoutMs: number, maxMessageBytes: number, reconnect: Required<ReconnectPolicy> | undefined) {
     super();
     this.ws = ws;
+    this.url = url;
+    this.connectTimeoutMs = connectTimeoutMs;
     this.requestTimeoutMs = requestTimeoutMs;
     this.maxMessageBytes = maxMessageBytes;
-    ws.on("message", (data, isBinary) => this.onFrame(data, isBinary));
-    ws.on("close", (code, reason) => {
-      const why = reason.toString("utf8");
-      this.closedWith = new SignalingError("closed", `Cannot send: the signaling connection closed (${code}${why ? ` ${why}` : ""})`);
-      for (const [id, p] of this.pending) {
-        clearTimeout(p.timer);
-        this.pending.delete(id);
-        p.reject(this.closedWith);
-      }
-      this.emit("close", code, why);
-    });
+    this.reconnect = reconnect;
+    this.attach(ws);
   }
 
   /** Opens a connection to `url` (`ws://host:port`). Rejects with SignalingError `closed` if it cannot. */
@@ -96,21 +122,17 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
     const connectTimeoutMs = checkInt("connectTimeoutMs", options.connectTimeoutMs ?? 5000, 1, 600_000);
     const requestTimeoutMs = checkInt("requestTimeoutMs", options.requestTimeoutMs ?? 5000, 1, 600_000);
     const maxMessageBytes = checkInt("maxMessageBytes", options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 1024, 16 * 1024 * 1024);
-    const ws = new WebSocket(url, { maxPayload: maxMessageBytes * 4, perMessageDeflate: false, handshakeTimeout: connectTimeoutMs });
-    await new Promise<void>((resolve, reject) => {
-      const fail = (why: string): void => {
-        ws.terminate();
-        reject(new SignalingError("closed", `Cannot connect to ${url}: ${why}`));
-      };
-      ws.once("open", () => {
-        ws.off("error", onError);
-        resolve();
-      });
-      const onError = (e: Error): void => fail(e.message);
-      ws.once("error", onError);
-    });
-    ws.on("error", () => undefined); // reported through "close"
-    return new SignalingClient(ws, requestTimeoutMs, maxMessageBytes);
+    const r = options.reconnect;
+    const reconnect =
+      r === undefined
+        ? undefined
+        : {
+            maxAttempts: checkInt("reconnect.maxAttempts", r.maxAttempts ?? 10, 1, 1_000_000),
+            initialDelayMs: checkInt("reconnect.initialDelayMs", r.initialDelayMs ?? 250, 1, 3_600_000),
+            maxDelayMs: checkInt("reconnect.maxDelayMs", r.maxDelayMs ?? 10_000, 1, 3_600_000),
+          };
+    const ws = await openSocket(url, connectTimeoutMs, maxMessageBytes);
+    return new SignalingClient(ws, url, connectTimeoutMs, requestTimeoutMs, maxMessageBytes, reconnect);
   }
 
   /** Claims `identity`; rejects with `identity-taken`, `already-registered` or `malformed`. */
@@ -122,6 +144,7 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
   /** Which of `identities` are online; afterwards their changes arrive as `presence` events. */
   async watch(identities: string[]): Promise<{ online: string[]; offline: string[] }> {
     const reply = await this.request({ type: "watch", identities });
+    for (const i of identities) this.watched.add(i);
     if (reply.type !== "presence-state") throw new SignalingError("server-error", `Cannot watch: the server answered ${reply.type}`);
     return { online: reply.online, offline: reply.offline };
   }
@@ -151,19 +174,89 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
     return { ...this.counters };
   }
 
-  /** True until the connection closed. */
+  /** True while connected (false during a reconnection and after the end). */
   get open(): boolean {
     return this.closedWith === undefined;
   }
 
-  /** Closes the connection and waits for it to end. */
+  /** Closes the connection (and stops reconnecting) and waits for it to end. */
   async close(): Promise<void> {
+    this.userClosed = true;
     if (this.closedWith !== undefined) return;
     const closed = new Promise<void>((resolve) => this.ws.once("close", () => resolve()));
     this.ws.close(1000, "bye");
     const cut = setTimeout(() => this.ws.terminate(), 1000);
     await closed;
     clearTimeout(cut);
+  }
+
+  private attach(ws: WebSocket): void {
+    ws.on("message", (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on("close", (code, reason) => this.onClose(code, reason.toString("utf8")));
+  }
+
+  private onClose(code: number, why: string): void {
+    this.closedWith = new SignalingError("closed", `Cannot send: the signaling connection closed (${code}${why ? ` ${why}` : ""})`);
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(this.closedWith);
+    }
+    if (this.reconnect === undefined || this.userClosed || FINAL_CLOSE_CODES.has(code)) {
+      this.emit("close", code, why);
+      return;
+    }
+    this.emit("disconnected", code, why);
+    void this.reconnectLoop(code, why);
+  }
+
+  private async reconnectLoop(code: number, why: string): Promise<void> {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    const policy = this.reconnect!;
+    for (let attempt = 1; attempt <= policy.maxAttempts && !this.userClosed; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1))));
+      if (this.userClosed) break;
+      let ws: WebSocket;
+      const states: PresenceStateMessage[] = [];
+      try {
+        ws = await openSocket(this.url, this.connectTimeoutMs, this.maxMessageBytes);
+      } catch {
+        continue;
+      }
+      this.ws = ws;
+      this.closedWith = undefined;
+      try {
+        // Attached only now: a drop during the restore is this loop's to handle, not onClose's.
+        ws.on("message", (data, isBinary) => this.onFrame(data, isBinary));
+        const dropped = new Promise<never>((_, reject) => ws.once("close", () => reject(new Error("closed"))));
+        dropped.catch(() => undefined);
+        if (this.identity !== undefined) await Promise.race([this.request({ type: "register", identity: this.identity }), dropped]);
+        const all = [...this.watched];
+        for (let i = 0; i < all.length; i += MAX_WATCH_IDENTITIES) {
+          const reply = await Promise.race([this.request({ type: "watch", identities: all.slice(i, i + MAX_WATCH_IDENTITIES) }), dropped]);
+          // What changed while away arrives as presence events, like any other change.
+          if (reply.type === "presence-state") states.push(reply);
+        }
+      } catch {
+        // identity-taken (the server has not dropped the old connection yet), a timeout, a drop: try again.
+        ws.removeAllListeners("message");
+        ws.terminate();
+        this.closedWith = new SignalingError("closed", "Cannot send: reconnecting");
+        continue;
+      }
+      ws.on("close", (c, r) => this.onClose(c, r.toString("utf8")));
+      this.reconnecting = false;
+      this.counters.reconnects++;
+      this.emit("reconnected", attempt);
+      for (const st of states) {
+        for (const i of st.online) this.emit("presence", i, true);
+        for (const i of st.offline) this.emit("presence", i, false);
+      }
+      return;
+    }
+    this.reconnecting = false;
+    this.emit("close", code, why);
   }
 
   private async call(type: CallMessageType, to: string, callId: string, payload: string | undefined): Promise<void> {
@@ -230,4 +323,21 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
     clearTimeout(p.timer);
     this.pending.delete(id);
   }
+}
+
+async function openSocket(url: string, connectTimeoutMs: number, maxMessageBytes: number): Promise<WebSocket> {
+  const ws = new WebSocket(url, { maxPayload: maxMessageBytes * 4, perMessageDeflate: false, handshakeTimeout: connectTimeoutMs });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: Error): void => {
+      ws.terminate();
+      reject(new SignalingError("closed", `Cannot connect to ${url}: ${e.message}`));
+    };
+    ws.once("open", () => {
+      ws.off("error", onError);
+      resolve();
+    });
+    ws.once("error", onError);
+  });
+  ws.on("error", () => undefined); // reported through "close"
+  return ws;
 }

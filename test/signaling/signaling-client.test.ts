@@ -128,3 +128,53 @@ describe("SignalingClient against a hostile server", () => {
     expect(refused[0]!.code).toBe("ERR_QUEUE_FULL");
   });
 });
+
+describe("SignalingClient reconnect policy", () => {
+  it("after the server restarts: reconnects, re-registers, re-watches, and calls work again", async () => {
+    const first = await SignalingServer.start();
+    const port = first.address.port;
+    const alice = await SignalingClient.connect(first.url, { reconnect: { initialDelayMs: 20, maxDelayMs: 200, maxAttempts: 50 } });
+    cleanup.push(() => alice.close());
+    await alice.register("alice");
+    expect(await alice.watch(["bob"])).toEqual({ online: [], offline: ["bob"] });
+    const disconnected = new Promise<number>((r) => alice.once("disconnected", (code) => r(code)));
+    const reconnected = new Promise<number>((r) => alice.once("reconnected", (n) => r(n)));
+    await first.close();
+    expect(await disconnected).toBe(1001);
+    expect(alice.open).toBe(false);
+    expect((await rejection(alice.offer("bob", "call-0000001", "x"))).reason).toBe("closed");
+    const second = await SignalingServer.start({ port });
+    cleanup.push(() => second.close());
+    expect(await reconnected).toBeGreaterThanOrEqual(1);
+    expect(alice.open).toBe(true);
+    expect(second.stats().registered).toBe(1);
+    // The watch came back with the connection: bob's arrival is reported.
+    const bobOnline = new Promise<[string, boolean]>((r) => alice.on("presence", (i, o) => o && r([i, o])));
+    const bob = await SignalingClient.connect(second.url);
+    cleanup.push(() => bob.close());
+    await bob.register("bob");
+    expect(await bobOnline).toEqual(["bob", true]);
+    const offer = new Promise<IncomingCall>((r) => alice.once("offer", r));
+    await bob.offer("alice", "call-after-restart", "hi");
+    expect((await offer).payload).toBe("hi");
+    expect(alice.stats().reconnects).toBe(1);
+  });
+
+  it("gives up after maxAttempts with a close event; close() stops it at once", async () => {
+    const s = await SignalingServer.start();
+    const c = await SignalingClient.connect(s.url, { reconnect: { initialDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 } });
+    const ended = new Promise<number>((r) => c.once("close", (code) => r(code)));
+    await s.close();
+    expect(await ended).toBe(1001);
+    expect(c.stats().reconnects).toBe(0);
+
+    const s2 = await SignalingServer.start();
+    cleanup.push(() => s2.close());
+    const d = await SignalingClient.connect(s2.url, { reconnect: { initialDelayMs: 5 } });
+    const closed = new Promise<number>((r) => d.once("close", (code) => r(code)));
+    await d.close();
+    expect(await closed).toBe(1000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s2.stats().connectionsAccepted).toBe(1); // no reconnection after close()
+  });
+});
