@@ -23,7 +23,7 @@ interface SignalFlags {
 }
 
 /** Turns the command line into server options; throws InvalidOptionError naming what is allowed. */
-export function signalOptions(flags: SignalFlags): SignalingServerOptions {
+function signalOptions(flags: SignalFlags): SignalingServerOptions {
   if (isIP(flags.host) === 0 && flags.host !== "localhost") {
     throw new InvalidOptionError(`Cannot use --host ${JSON.stringify(flags.host)}: allowed is an IPv4 or IPv6 address (e.g. 127.0.0.1, 0.0.0.0, ::1) or localhost`);
   }
