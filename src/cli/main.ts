@@ -4,6 +4,7 @@ import { EXIT_CODES_HELP, ExitCode } from "./exit-codes.js";
 import { reportError } from "./report-error.js";
 import { receiveCommand } from "./receive-command.js";
 import { sendCommand } from "./send-command.js";
+import { signalCommand } from "./signal-command.js";
 
 /** What a command action returns: its exit code. */
 export type CommandResult = Promise<number>;
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   program.addCommand(callCommand(setCode));
   program.addCommand(sendCommand(setCode));
   program.addCommand(receiveCommand(setCode));
+  program.addCommand(signalCommand(setCode));
   for (const c of program.commands) c.exitOverride().addHelpText("after", `\n${EXIT_CODES_HELP}\n`);
   try {
     await program.parseAsync(argv);
