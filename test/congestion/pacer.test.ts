@@ -406,3 +406,72 @@ describe("Pacer properties (fast-check)", () => {
     );
   });
 });
+
+describe("Pacer properties with probes, padding and the drain boost (fast-check)", () => {
+  const eventArb = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ type: fc.constant("packet" as const), dtUs: fc.integer({ min: 0, max: 20_000 }), kind: kindArb, sizeBytes: fc.integer({ min: 40, max: 1_500 }), count: fc.integer({ min: 1, max: 30 }) }) },
+    { weight: 1, arbitrary: fc.record({ type: fc.constant("probe" as const), dtUs: fc.integer({ min: 0, max: 50_000 }), rateBps: fc.integer({ min: 100_000, max: 10_000_000 }), minProbes: fc.integer({ min: 1, max: 10 }), minBytes: fc.integer({ min: 0, max: 20_000 }) }) },
+    { weight: 1, arbitrary: fc.record({ type: fc.constant("rates" as const), dtUs: fc.integer({ min: 0, max: 50_000 }), pacingBps: fc.integer({ min: 1_000, max: 5_000_000 }), paddingBps: fc.integer({ min: 0, max: 1_000_000 }) }) },
+  );
+
+  it("never hangs, keeps priority and per-kind order, tags only created clusters, conserves packets", () => {
+    fc.assert(
+      fc.property(fc.array(eventArb, { minLength: 1, maxLength: 40 }), fc.boolean(), fc.integer({ min: 5, max: 200 }), (events, padSource, maxPackets) => {
+        const created = new Set<number>();
+        const generated = new Set<number>();
+        const { pacer, sent } = makePacer({
+          pacingRateBps: 300_000,
+          maxQueuedPackets: maxPackets,
+          generatePadding: padSource
+            ? (sizeBytes) => {
+                const it = item("padding");
+                generated.add(it.id);
+                return [{ item: it, sizeBytes }];
+              }
+            : undefined,
+        });
+        let now = 0;
+        let enqueued = 0;
+        let clusterId = 0;
+        for (const e of events) {
+          now = runUntil(pacer, now, now + e.dtUs);
+          if (e.type === "packet") {
+            for (let i = 0; i < e.count; i++) {
+              pacer.enqueue(item(e.kind), e.kind, e.sizeBytes, now);
+              enqueued++;
+              expect(pacer.queueStats(now).queuedPackets).toBeLessThanOrEqual(maxPackets);
+            }
+          } else if (e.type === "probe") {
+            created.add(clusterId);
+            pacer.createProbeCluster({ id: clusterId++, targetRateBps: e.rateBps, minProbes: e.minProbes, minBytes: e.minBytes }, now);
+          } else {
+            pacer.setRates(e.pacingBps, e.paddingBps, now);
+          }
+        }
+        // Drain: with padding on, padding never ends, so stop padding and run until the queue is empty.
+        pacer.setRates(pacer.pacingRateBps, 0, now);
+        // (6 s: past the 5 s probe timeout, so clusters that never got media are abandoned.)
+        runUntil(pacer, now, now + 6_000_000);
+        const s = pacer.stats();
+        expect(pacer.queueStats(now + 6_000_000).queuedPackets).toBe(0);
+        const dropped = PACKET_KINDS.reduce((a, k) => a + s[`dropped.${k}`]!, 0);
+        expect(s["enqueued"]).toBe(enqueued);
+        const sentQueued = sent.filter((p) => !generated.has(p.id)).length;
+        expect(sentQueued + dropped).toBe(enqueued);
+        // Generated padding goes out only for the padding rate or a probe, never while media waits.
+        for (const p of sent) if (generated.has(p.id)) expect(p.kind).toBe("padding");
+        const last = new Map<PacketKind, number>();
+        for (const p of sent) {
+          if (p.probeClusterId !== -1) expect(created.has(p.probeClusterId)).toBe(true);
+          if (!generated.has(p.id)) {
+            expect(p.id).toBeGreaterThan(last.get(p.kind) ?? -1);
+            last.set(p.kind, p.id);
+          }
+          expect(p.higherQueued).toBe(0);
+        }
+        expect(s["probeClustersDone"]! + s["probeClustersAbandoned"]!).toBe(created.size);
+      }),
+      { numRuns: 150, seed: 8 },
+    );
+  });
+});
