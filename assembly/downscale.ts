@@ -78,3 +78,50 @@ export function downscaleBilinear(
     }
   }
 }
+
+/**
+ * Exact 4:3 area downscale (640x480 → 480x360): every 4x4 source block becomes 3x3 output
+ * pixels, each the area-weighted mean of the source pixels it covers. Per axis the weights
+ * are (3, 1), (2, 2), (1, 3) in quarters of a source pixel, so an output byte is
+ * (Σ wx·wy·s + 8) >> 4 with Σ wx·wy = 16. Unlike bilinear at this ratio, every source pixel
+ * counts (no aliasing from skipped ones). srcW and srcH must be multiples of 4;
+ * dstW = srcW·3/4, dstH = srcH·3/4.
+ */
+export function downscale3of4(src: usize, srcW: i32, srcH: i32, srcStride: i32, dst: usize, dstStride: i32): void {
+  const blocksX = srcW >> 2;
+  const blocksY = srcH >> 2;
+  for (let by: i32 = 0; by < blocksY; by++) {
+    const r0 = src + <usize>(4 * by * srcStride);
+    const r1 = r0 + <usize>srcStride;
+    const r2 = r1 + <usize>srcStride;
+    const r3 = r2 + <usize>srcStride;
+    const o0 = dst + <usize>(3 * by * dstStride);
+    const o1 = o0 + <usize>dstStride;
+    const o2 = o1 + <usize>dstStride;
+    for (let bx: i32 = 0; bx < blocksX; bx++) {
+      const s = <usize>(bx << 2);
+      const d = <usize>(bx * 3);
+      // Horizontal pass per source row: three values of weight 4 each.
+      // One 32-bit load per row (little-endian: byte 0 in the low bits).
+      const wa = load<u32>(r0 + s), wb = load<u32>(r1 + s), wc = load<u32>(r2 + s), we = load<u32>(r3 + s);
+      const a0 = <i32>(wa & 255), a1 = <i32>((wa >> 8) & 255), a2 = <i32>((wa >> 16) & 255), a3 = <i32>(wa >> 24);
+      const b0 = <i32>(wb & 255), b1 = <i32>((wb >> 8) & 255), b2 = <i32>((wb >> 16) & 255), b3 = <i32>(wb >> 24);
+      const c0 = <i32>(wc & 255), c1 = <i32>((wc >> 8) & 255), c2 = <i32>((wc >> 16) & 255), c3 = <i32>(wc >> 24);
+      const e0 = <i32>(we & 255), e1 = <i32>((we >> 8) & 255), e2 = <i32>((we >> 16) & 255), e3 = <i32>(we >> 24);
+      const ha0 = 3 * a0 + a1, ha1 = 2 * (a1 + a2), ha2 = a2 + 3 * a3;
+      const hb0 = 3 * b0 + b1, hb1 = 2 * (b1 + b2), hb2 = b2 + 3 * b3;
+      const hc0 = 3 * c0 + c1, hc1 = 2 * (c1 + c2), hc2 = c2 + 3 * c3;
+      const he0 = 3 * e0 + e1, he1 = 2 * (e1 + e2), he2 = e2 + 3 * e3;
+      // Vertical pass: the same weights across rows.
+      store<u8>(o0 + d, <u8>((3 * ha0 + hb0 + 8) >> 4));
+      store<u8>(o0 + d + 1, <u8>((3 * ha1 + hb1 + 8) >> 4));
+      store<u8>(o0 + d + 2, <u8>((3 * ha2 + hb2 + 8) >> 4));
+      store<u8>(o1 + d, <u8>((2 * (hb0 + hc0) + 8) >> 4));
+      store<u8>(o1 + d + 1, <u8>((2 * (hb1 + hc1) + 8) >> 4));
+      store<u8>(o1 + d + 2, <u8>((2 * (hb2 + hc2) + 8) >> 4));
+      store<u8>(o2 + d, <u8>((hc0 + 3 * he0 + 8) >> 4));
+      store<u8>(o2 + d + 1, <u8>((hc1 + 3 * he1 + 8) >> 4));
+      store<u8>(o2 + d + 2, <u8>((hc2 + 3 * he2 + 8) >> 4));
+    }
+  }
+}

@@ -21,6 +21,9 @@
  *   have gone; with nothing queued, the owner is asked for padding of about 2 ms at the probe
  *   rate (min_probe_delta). A cluster not done within `probeClusterTimeoutUs` (libwebrtc's
  *   kProbeClusterTimeout, 5 s) is abandoned and counted;
+ * - congested (the owner says data in flight exceeds its congestion window): only bypassing
+ *   audio leaves, plus one packet (queued, else padding) per 500 ms so feedback keeps coming
+ *   (libwebrtc's kCongestedPacketInterval); no probes;
  * - padding at the padding rate when the queue is empty, in ~5 ms chunks
  *   (kTargetPaddingDuration), only once media has been sent (libwebrtc pads only after the
  *   first media packet: the receiver must know the stream); probes likewise start with media.
@@ -90,6 +93,8 @@ interface ClusterState {
 }
 
 const MAX_DEBT_US = 500_000; // libwebrtc kMaxDebtInTime
+const CONGESTED_INTERVAL_US = 500_000; // libwebrtc kCongestedPacketInterval
+const KEEPALIVE_PADDING_BYTES = 50;
 const MIN_TIME_LEFT_US = 1_000; // libwebrtc: avg_time_left at least 1 ms
 const PADDING_DURATION_US = 5_000; // libwebrtc kTargetPaddingDuration
 const MIN_PROBE_DELTA_US = 2_000; // libwebrtc BitrateProber min_probe_delta
@@ -124,6 +129,8 @@ export class Pacer<T> {
   private paddingDebtBytes = 0;
   private lastUpdateUs = NaN;
   private seenMedia = false;
+  private congested = false;
+  private lastSendUs = -Infinity;
   private readonly clusters: ClusterState[] = [];
 
   private readonly sentPackets = new Float64Array(PACKET_KINDS.length);
@@ -139,6 +146,7 @@ export class Pacer<T> {
     paddingRequests: 0,
     paddingUnavailable: 0,
     drainBoostTicks: 0,
+    congestedKeepalives: 0,
     maxQueueTimeSeenUs: 0,
     timeWentBack: 0,
   };
@@ -191,6 +199,20 @@ export class Pacer<T> {
     for (const c of update.probeClusters) this.createProbeCluster(c, nowUs);
   }
 
+  /**
+   * Marks the path congested (data in flight above the congestion window) or not. While
+   * congested only bypassing audio and one packet per 500 ms leave.
+   */
+  setCongested(congested: boolean, nowUs: number): void {
+    this.update(nowUs);
+    this.congested = congested;
+  }
+
+  /** Whether the pacer is in congested mode. */
+  get isCongested(): boolean {
+    return this.congested;
+  }
+
   /** Queues a probe cluster; clusters run one after another in creation order. */
   createProbeCluster(cluster: ProbeCluster, nowUs: number): void {
     checkInt("probe cluster id", cluster.id, 0, Number.MAX_SAFE_INTEGER);
@@ -236,6 +258,24 @@ export class Pacer<T> {
         this.send(q.shiftKind("audio")!, -1, nowUs);
         continue;
       }
+      if (this.congested) {
+        // One keep-alive packet per interval, whatever the budget.
+        if (nowUs - this.lastSendUs < CONGESTED_INTERVAL_US) break;
+        const p = q.shift(this.audioBypass);
+        if (p) {
+          this.send(p, -1, nowUs);
+        } else {
+          const pads = this.seenMedia ? this.requestPadding(KEEPALIVE_PADDING_BYTES, nowUs) : [];
+          if (pads.length === 0) {
+            this.counters.paddingUnavailable++;
+            this.lastSendUs = nowUs; // try again one interval later
+            break;
+          }
+          for (const pad of pads) this.sendPadding(pad, -1, nowUs);
+        }
+        this.counters.congestedKeepalives++;
+        break;
+      }
       // 2. A probe cluster, at its own rate.
       const c = this.clusters[0];
       if (c && (this.seenMedia || q.peek(this.audioBypass) !== undefined) && this.probeDueUs(c) <= nowUs) {
@@ -275,6 +315,10 @@ export class Pacer<T> {
     const q = this.queue;
     if (this.audioBypass && q.sizeOf("audio") > 0) return nowUs;
     const at = Number.isNaN(this.lastUpdateUs) ? nowUs : Math.max(nowUs, this.lastUpdateUs);
+    if (this.congested) {
+      const canSend = q.peek(this.audioBypass) !== undefined || (this.seenMedia && this.generatePadding !== undefined);
+      return canSend ? Math.max(at, this.lastSendUs + CONGESTED_INTERVAL_US) : Infinity;
+    }
     let due = Infinity;
     const c = this.clusters[0];
     const next = q.peek(this.audioBypass);
@@ -336,7 +380,7 @@ export class Pacer<T> {
   }
 
   stats(): Record<string, number> {
-    const s: Record<string, number> = { ...this.counters, queuedPackets: this.queue.size, queuedBytes: this.queue.sizeBytes, pacingRateBps: this.pacingRate, paddingRateBps: this.paddingRate };
+    const s: Record<string, number> = { ...this.counters, congested: this.congested ? 1 : 0, queuedPackets: this.queue.size, queuedBytes: this.queue.sizeBytes, pacingRateBps: this.pacingRate, paddingRateBps: this.paddingRate };
     PACKET_KINDS.forEach((k, i) => {
       s[`sent.${k}`] = this.sentPackets[i]!;
       s[`sentBytes.${k}`] = this.sentBytesByKind[i]!;
@@ -438,6 +482,7 @@ export class Pacer<T> {
     p.probeClusterId = clusterId;
     this.mediaDebtBytes = Math.min(this.mediaDebtBytes + p.sizeBytes, Math.max(p.sizeBytes, (this.pacingRate * MAX_DEBT_US) / 8e6));
     if (p.kind !== "padding") this.seenMedia = true;
+    if (!(this.audioBypass && p.kind === "audio")) this.lastSendUs = nowUs;
     const k = packetKindPriority(p.kind);
     this.sentPackets[k]!++;
     this.sentBytesByKind[k]! += p.sizeBytes;

@@ -22,8 +22,9 @@
  *
  * Hysteresis: down when the bitrate has stayed below the current state's minimum for
  * `downHoldUs` (at once below `severeDownFactor` of it); up only when a higher state's minimum
- * x `upFactor` has been met for `upHoldUs` and as long since the last step down. Below the
- * lowest state's minimum the video pauses (bitrate 0) and the audio carries the call.
+ * x `upFactor` has been met for `upHoldUs` and as long since the last step down (for paused
+ * video, `resumeHoldUs`). Below the lowest state's minimum the video pauses (bitrate 0) and
+ * the audio carries the call.
  * CPU: an "overuse" signal (CpuOveruseDetector) caps the ladder one state below the current
  * one, an "underuse" lifts the cap by one; the bitrate rule then applies under the cap.
  * Pure: time is an argument.
@@ -82,6 +83,8 @@ export interface VideoQualityLadderOptions {
   downHoldUs?: number;
   /** How long the bitrate must stay high (and since the last step down) before a step up, µs (default 3 000 000). */
   upHoldUs?: number;
+  /** The same hold for resuming paused video, µs (default 1 000 000: a picture back soon after an outage). */
+  resumeHoldUs?: number;
   /** Highest encoder bitrate handed out (default Infinity). */
   maxBitrateBps?: number;
 }
@@ -94,6 +97,7 @@ export class VideoQualityLadder {
   private readonly severeFactor: number;
   private readonly downHoldUs: number;
   private readonly upHoldUs: number;
+  private readonly resumeHoldUs: number;
   private readonly maxBitrateBps: number;
   private readonly captureIntervalUs: number;
 
@@ -121,6 +125,7 @@ export class VideoQualityLadder {
     this.severeFactor = checkRange("severeDownFactor", options.severeDownFactor ?? 0.75, 0, 1);
     this.downHoldUs = checkRange("downHoldUs", options.downHoldUs ?? 500_000, 0, 60_000_000);
     this.upHoldUs = checkRange("upHoldUs", options.upHoldUs ?? 3_000_000, 0, 600_000_000);
+    this.resumeHoldUs = checkRange("resumeHoldUs", options.resumeHoldUs ?? 1_000_000, 0, 600_000_000);
     this.maxBitrateBps = options.maxBitrateBps === undefined ? Infinity : checkRange("maxBitrateBps", options.maxBitrateBps, 1_000, 1e10);
     this.captureIntervalUs = 1e6 / fps;
     this.states = buildLadder(cw, ch, fps, minFps, scales, factors, bpp, refPx);
@@ -160,7 +165,8 @@ export class VideoQualityLadder {
       const up = firstFit(this.upFactor);
       if (up < this.index) {
         if (Number.isNaN(this.aboveSinceUs)) this.aboveSinceUs = nowUs;
-        if (nowUs - this.aboveSinceUs >= this.upHoldUs && nowUs - this.lastDownUs >= this.upHoldUs) {
+        const holdUs = this.index >= n ? this.resumeHoldUs : this.upHoldUs;
+        if (nowUs - this.aboveSinceUs >= holdUs && nowUs - this.lastDownUs >= holdUs) {
           this.index = up;
           this.aboveSinceUs = NaN;
           this.counters.stepsUp++;

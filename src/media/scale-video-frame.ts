@@ -1,6 +1,6 @@
 import { InvalidOptionError, checkInt } from "../errors.js";
 import { WasmKernels } from "../wasm/kernels.js";
-import { downscaleBilinearTs, downscaleBox2xTs } from "../wasm/reference-kernels.js";
+import { downscale3of4Ts, downscaleBilinearTs, downscaleBox2xTs } from "../wasm/reference-kernels.js";
 import { createVideoFrame, type VideoFrame } from "./video-frame.js";
 
 export interface ScaleVideoFrameOptions {
@@ -11,7 +11,8 @@ export interface ScaleVideoFrameOptions {
 /**
  * Downscales an I420 frame to width x height (each at most the source's), for resolution
  * ladders. Exact halvings use the 2:1 box filter; while the ratio exceeds 2 the plane is
- * halved first, then the rest is bilinear. Keeps captureTimeUs and frameIndex. Returns a new
+ * halved first; an exact 3/4 (640x480 → 480x360, planes with sides multiple of 4) uses the
+ * 4:3 area filter; the rest is bilinear. Keeps captureTimeUs and frameIndex. Returns a new
  * packed frame (the input itself when the size is unchanged).
  */
 export function scaleVideoFrame(frame: VideoFrame, width: number, height: number, options: ScaleVideoFrameOptions = {}): VideoFrame {
@@ -45,6 +46,11 @@ function scalePlane(
   }
   if (w === dw && h === dh) {
     for (let y = 0; y < h; y++) dst.set(src.subarray(y * stride, y * stride + w), y * dw);
+    return;
+  }
+  if (4 * dw === 3 * w && 4 * dh === 3 * h && w % 4 === 0 && h % 4 === 0) {
+    if (k) k.downscale3of4(src, w, h, stride, dst);
+    else downscale3of4Ts(src, w, h, stride, dst, dw);
     return;
   }
   if (k) k.downscaleBilinear(src, w, h, stride, dw, dh, dst);

@@ -14,6 +14,7 @@ interface RawExports {
     src: number, srcW: number, srcH: number, srcStride: number,
     dst: number, dstW: number, dstH: number, dstStride: number, tmp: number,
   ): void;
+  downscale3of4(src: number, srcW: number, srcH: number, srcStride: number, dst: number, dstStride: number): void;
   xorInto(dst: number, src: number, len: number): void;
   xorPackets(dst: number, dstLen: number, src: number, lens: number, count: number): void;
 }
@@ -135,6 +136,30 @@ export class WasmKernels {
     const heap = this.reserve(pt + dstW * 8);
     heap.set(src.subarray(0, srcLen), ps);
     this.raw.downscaleBilinear(ps, srcW, srcH, srcStride, pd, dstW, dstH, dstW, pt);
+    out.set(this.heap.subarray(pd, pd + dstW * dstH));
+    return out;
+  }
+
+  /**
+   * Exact 4:3 area downscale of one plane (srcW, srcH multiples of 4) into a packed
+   * (srcW·3/4) x (srcH·3/4) plane: 640x480 → 480x360 with every source pixel weighted by the
+   * area it covers.
+   */
+  downscale3of4(src: Uint8Array, srcW: number, srcH: number, srcStride = srcW, dst?: Uint8Array): Uint8Array {
+    checkInt("srcW", srcW, 4, 16384);
+    checkInt("srcH", srcH, 4, 16384);
+    if (srcW % 4 !== 0 || srcH % 4 !== 0) throw new InvalidOptionError(`Cannot downscale ${srcW}x${srcH} by 3/4: allowed are widths and heights that are multiples of 4`);
+    checkPlane("src", src, srcStride, srcW, srcH);
+    const dstW = (srcW * 3) >> 2;
+    const dstH = (srcH * 3) >> 2;
+    const out = dst ?? new Uint8Array(dstW * dstH);
+    if (out.length < dstW * dstH) throw new InvalidOptionError(`Cannot downscale: dst holds ${out.length} bytes, needs ${dstW * dstH}`);
+    const srcLen = srcStride * (srcH - 1) + srcW;
+    const ps = this.scratchStart;
+    const pd = align16(ps + srcLen);
+    const heap = this.reserve(pd + dstW * dstH);
+    heap.set(src.subarray(0, srcLen), ps);
+    this.raw.downscale3of4(ps, srcW, srcH, srcStride, pd, dstW);
     out.set(this.heap.subarray(pd, pd + dstW * dstH));
     return out;
   }

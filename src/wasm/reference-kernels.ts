@@ -89,3 +89,32 @@ export function xorPacketsTs(srcs: readonly Uint8Array[], outLen: number, out: U
   }
   return out;
 }
+
+/**
+ * Exact 4:3 area downscale (bit-exact with assembly/downscale.ts `downscale3of4`): each 4x4
+ * source block becomes 3x3 pixels with per-axis weights (3, 1), (2, 2), (1, 3); an output
+ * byte is (Σ wx·wy·s + 8) >> 4. srcW, srcH multiples of 4.
+ */
+export function downscale3of4Ts(src: Uint8Array, srcW: number, srcH: number, srcStride: number, dst: Uint8Array, dstStride: number): void {
+  for (let by = 0; by < srcH >> 2; by++) {
+    const r0 = 4 * by * srcStride, r1 = r0 + srcStride, r2 = r1 + srcStride, r3 = r2 + srcStride;
+    const o0 = 3 * by * dstStride, o1 = o0 + dstStride, o2 = o1 + dstStride;
+    for (let bx = 0; bx < srcW >> 2; bx++) {
+      const s = 4 * bx, d = 3 * bx;
+      // Horizontal weights per row, then the same weights across rows.
+      const ha0 = 3 * src[r0 + s]! + src[r0 + s + 1]!, ha1 = 2 * (src[r0 + s + 1]! + src[r0 + s + 2]!), ha2 = src[r0 + s + 2]! + 3 * src[r0 + s + 3]!;
+      const hb0 = 3 * src[r1 + s]! + src[r1 + s + 1]!, hb1 = 2 * (src[r1 + s + 1]! + src[r1 + s + 2]!), hb2 = src[r1 + s + 2]! + 3 * src[r1 + s + 3]!;
+      const hc0 = 3 * src[r2 + s]! + src[r2 + s + 1]!, hc1 = 2 * (src[r2 + s + 1]! + src[r2 + s + 2]!), hc2 = src[r2 + s + 2]! + 3 * src[r2 + s + 3]!;
+      const he0 = 3 * src[r3 + s]! + src[r3 + s + 1]!, he1 = 2 * (src[r3 + s + 1]! + src[r3 + s + 2]!), he2 = src[r3 + s + 2]! + 3 * src[r3 + s + 3]!;
+      dst[o0 + d] = (3 * ha0 + hb0 + 8) >> 4;
+      dst[o0 + d + 1] = (3 * ha1 + hb1 + 8) >> 4;
+      dst[o0 + d + 2] = (3 * ha2 + hb2 + 8) >> 4;
+      dst[o1 + d] = (2 * (hb0 + hc0) + 8) >> 4;
+      dst[o1 + d + 1] = (2 * (hb1 + hc1) + 8) >> 4;
+      dst[o1 + d + 2] = (2 * (hb2 + hc2) + 8) >> 4;
+      dst[o2 + d] = (hc0 + 3 * he0 + 8) >> 4;
+      dst[o2 + d + 1] = (hc1 + 3 * he1 + 8) >> 4;
+      dst[o2 + d + 2] = (hc2 + 3 * he2 + 8) >> 4;
+    }
+  }
+}

@@ -406,3 +406,114 @@ describe("Pacer properties (fast-check)", () => {
     );
   });
 });
+
+describe("Pacer properties with probes, padding and the drain boost (fast-check)", () => {
+  const eventArb = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ type: fc.constant("packet" as const), dtUs: fc.integer({ min: 0, max: 20_000 }), kind: kindArb, sizeBytes: fc.integer({ min: 40, max: 1_500 }), count: fc.integer({ min: 1, max: 30 }) }) },
+    { weight: 1, arbitrary: fc.record({ type: fc.constant("probe" as const), dtUs: fc.integer({ min: 0, max: 50_000 }), rateBps: fc.integer({ min: 100_000, max: 10_000_000 }), minProbes: fc.integer({ min: 1, max: 10 }), minBytes: fc.integer({ min: 0, max: 20_000 }) }) },
+    { weight: 1, arbitrary: fc.record({ type: fc.constant("rates" as const), dtUs: fc.integer({ min: 0, max: 50_000 }), pacingBps: fc.integer({ min: 1_000, max: 5_000_000 }), paddingBps: fc.integer({ min: 0, max: 1_000_000 }) }) },
+    { weight: 1, arbitrary: fc.record({ type: fc.constant("congest" as const), dtUs: fc.integer({ min: 0, max: 1_000_000 }), on: fc.boolean() }) },
+  );
+
+  it("never hangs, keeps priority and per-kind order, tags only created clusters, conserves packets (also across congestion)", () => {
+    fc.assert(
+      fc.property(fc.array(eventArb, { minLength: 1, maxLength: 40 }), fc.boolean(), fc.integer({ min: 5, max: 200 }), (events, padSource, maxPackets) => {
+        const created = new Set<number>();
+        const generated = new Set<number>();
+        const { pacer, sent } = makePacer({
+          pacingRateBps: 300_000,
+          maxQueuedPackets: maxPackets,
+          generatePadding: padSource
+            ? (sizeBytes) => {
+                const it = item("padding");
+                generated.add(it.id);
+                return [{ item: it, sizeBytes }];
+              }
+            : undefined,
+        });
+        let now = 0;
+        let enqueued = 0;
+        let clusterId = 0;
+        for (const e of events) {
+          now = runUntil(pacer, now, now + e.dtUs);
+          if (e.type === "packet") {
+            for (let i = 0; i < e.count; i++) {
+              pacer.enqueue(item(e.kind), e.kind, e.sizeBytes, now);
+              enqueued++;
+              expect(pacer.queueStats(now).queuedPackets).toBeLessThanOrEqual(maxPackets);
+            }
+          } else if (e.type === "probe") {
+            created.add(clusterId);
+            pacer.createProbeCluster({ id: clusterId++, targetRateBps: e.rateBps, minProbes: e.minProbes, minBytes: e.minBytes }, now);
+          } else if (e.type === "rates") {
+            pacer.setRates(e.pacingBps, e.paddingBps, now);
+          } else {
+            pacer.setCongested(e.on, now);
+          }
+        }
+        // Drain: with padding on, padding never ends, so stop padding and run until the queue is empty.
+        pacer.setRates(pacer.pacingRateBps, 0, now);
+        pacer.setCongested(false, now);
+        // (6 s: past the 5 s probe timeout, so clusters that never got media are abandoned.)
+        runUntil(pacer, now, now + 6_000_000);
+        const s = pacer.stats();
+        expect(pacer.queueStats(now + 6_000_000).queuedPackets).toBe(0);
+        const dropped = PACKET_KINDS.reduce((a, k) => a + s[`dropped.${k}`]!, 0);
+        expect(s["enqueued"]).toBe(enqueued);
+        const sentQueued = sent.filter((p) => !generated.has(p.id)).length;
+        expect(sentQueued + dropped).toBe(enqueued);
+        // Generated padding goes out only for the padding rate or a probe, never while media waits.
+        for (const p of sent) if (generated.has(p.id)) expect(p.kind).toBe("padding");
+        const last = new Map<PacketKind, number>();
+        for (const p of sent) {
+          if (p.probeClusterId !== -1) expect(created.has(p.probeClusterId)).toBe(true);
+          if (!generated.has(p.id)) {
+            expect(p.id).toBeGreaterThan(last.get(p.kind) ?? -1);
+            last.set(p.kind, p.id);
+          }
+          expect(p.higherQueued).toBe(0);
+        }
+        expect(s["probeClustersDone"]! + s["probeClustersAbandoned"]!).toBe(created.size);
+      }),
+      { numRuns: 150, seed: 8 },
+    );
+  });
+});
+
+describe("Pacer: congested mode (libwebrtc kCongestedPacketInterval)", () => {
+  it("sends only audio and one packet per 500 ms while congested, then resumes at the pacing rate", () => {
+    const { pacer, sent } = makePacer({ pacingRateBps: 1_000_000, burstUs: 0, generatePadding: (sizeBytes) => [{ item: item("padding"), sizeBytes }] });
+    pacer.enqueue(item("video"), "video", 1000, 0);
+    runUntil(pacer, 0, 10_000);
+    pacer.setCongested(true, 10_000);
+    for (let i = 0; i < 50; i++) pacer.enqueue(item("video"), "video", 1000, 10_000);
+    let now = 10_000;
+    for (let t = 20_000; t < 1_300_000; t += 20_000) {
+      now = runUntil(pacer, now, t);
+      pacer.enqueue(item("audio"), "audio", 100, t);
+    }
+    runUntil(pacer, now, 1_299_999);
+    const during = sent.filter((s) => s.atUs > 10_000 && s.atUs < 1_300_000);
+    const audio = during.filter((s) => s.kind === "audio");
+    expect(audio).toHaveLength(64);
+    expect(audio.every((s, i) => s.atUs === 20_000 * (i + 1))).toBe(true); // at once, every one
+    // One keep-alive per 500 ms after the last send (the video packet at 0).
+    expect(during.filter((s) => s.kind === "video").map((s) => s.atUs)).toEqual([500_000, 1_000_000]);
+    expect(pacer.stats()["congestedKeepalives"]).toBe(2);
+    pacer.setCongested(false, 1_300_000);
+    runUntil(pacer, 1_300_000, 1_400_000);
+    // 8 ms per packet at 1 Mbps: 13 more packets in 100 ms.
+    expect(sent.filter((s) => s.kind === "video" && s.atUs >= 1_300_000)).toHaveLength(13);
+  });
+
+  it("with an empty queue, the keep-alive is padding (after media), and no probe runs", () => {
+    const { pacer, sent } = makePacer({ pacingRateBps: 1_000_000, generatePadding: (sizeBytes) => [{ item: item("padding"), sizeBytes }] });
+    pacer.enqueue(item("video"), "video", 1000, 0);
+    pacer.tick(0);
+    pacer.setCongested(true, 0);
+    pacer.createProbeCluster({ id: 1, targetRateBps: 2_000_000, minProbes: 5, minBytes: 0 }, 0);
+    runUntil(pacer, 0, 1_200_000);
+    const pads = sent.filter((s) => s.kind === "padding");
+    expect(pads.map((s) => [s.atUs, s.sizeBytes, s.probeClusterId])).toEqual([[500_000, 50, -1], [1_000_000, 50, -1]]);
+  });
+});

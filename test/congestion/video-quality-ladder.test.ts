@@ -110,6 +110,21 @@ describe("VideoQualityLadder: bitrate first, then frame rate, then resolution", 
   });
 });
 
+describe("VideoQualityLadder: pause and resume", () => {
+  it("pauses at once when the bitrate goes to 0 and resumes 1 s after it is back (not 3 s)", () => {
+    const l = vga();
+    hold(l, 300_000, 0, 1_000_000);
+    expect(label(l.update(0, 1_100_000))).toBe("paused");
+    hold(l, 0, 1_200_000, 2_000_000); // a 2 s outage
+    let d = hold(l, 300_000, 3_300_000, 900_000);
+    expect(d.paused).toBe(true);
+    d = l.update(300_000, 4_300_000);
+    expect(d.paused).toBe(false);
+    expect(label(d)).toBe("480x360@20");
+    expect(d.bitrateBps).toBe(300_000);
+  });
+});
+
 describe("VideoQualityLadder: no oscillation on a noisy bitrate", () => {
   // A seeded noisy estimate: a random walk of ±25% around the mean, updated every 100 ms.
   function noisy(mean: number, seed: number, n: number): number[] {
