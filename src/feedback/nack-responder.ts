@@ -12,7 +12,7 @@
  */
 import { checkInt, checkRange } from "../errors.js";
 import type { GenericNack } from "../rtcp/generic-nack.js";
-import type { RtpPacket } from "../rtp/rtp-packet.js";
+import { RtpPacket } from "../rtp/rtp-packet.js";
 import { RTX_OSN_BYTES, wrapRtx } from "../rtp/rtx.js";
 import { RtpSendHistory, type RtpSendHistoryOptions } from "./rtp-send-history.js";
 
@@ -200,16 +200,17 @@ export class NackResponder {
   }
 
   /**
-   * Padding for bandwidth probing and ramp-up, as libwebrtc pads: the newest sent media packet
-   * again on the RTX stream (RFC 4588), so padding bytes can still repair a loss. Outside the
-   * NACK budget (the pacer sets the padding rate). Undefined without RTX or history.
+   * One padding-only packet on the RTX stream (RFC 3550 5.1 padding, no payload) for bandwidth
+   * probing and ramp-up: it takes the next RTX sequence number, so SRTP's replay window and the
+   * receiver's view of the RTX stream stay consistent. `paddingBytes` is 1-255 (the RTP padding
+   * count is one byte). Undefined without RTX.
    */
-  paddingPacket(): RtpPacket | undefined {
+  paddingPacket(paddingBytes: number): RtpPacket | undefined {
+    if (this.rtx === undefined) return undefined;
     const newest = this.history.newestSequenceNumber;
-    const entry = newest === undefined || this.rtx === undefined ? undefined : this.history.get(newest);
-    if (entry === undefined || this.rtx === undefined) return undefined;
+    const timestamp = newest === undefined ? 0 : this.history.get(newest)?.packet.timestamp ?? 0;
     this.nPadding++;
-    const p = wrapRtx(entry.packet, { ssrc: this.rtx.ssrc, payloadType: this.rtx.payloadType, sequenceNumber: this.rtxSeq });
+    const p = new RtpPacket({ payloadType: this.rtx.payloadType, sequenceNumber: this.rtxSeq, timestamp, ssrc: this.rtx.ssrc, paddingLength: Math.max(1, Math.min(255, Math.round(paddingBytes))) });
     this.rtxSeq = (this.rtxSeq + 1) & 0xffff;
     return p;
   }

@@ -36,6 +36,7 @@ export interface AdaptationDecision {
  * FEC and RTX budget) → VideoQualityLadder (bitrate, then frame rate, then resolution, with
  * hysteresis; capped by the CpuOveruseDetector). Pure: every input takes the time.
  */
+let dbgCount = 0;
 export class BandwidthAdaptation {
   readonly feedback = new TransportFeedbackAdapter();
   readonly controller: NetworkController;
@@ -44,6 +45,7 @@ export class BandwidthAdaptation {
   readonly cpu = new CpuOveruseDetector();
   private network: NetworkTargetUpdate;
   private last: AdaptationDecision | undefined;
+  private readonly dbgId = ++dbgCount;
 
   constructor(options: BandwidthAdaptationOptions = {}) {
     if (options === null || typeof options !== "object") throw new InvalidOptionError("Cannot create a BandwidthAdaptation: options must be an object");
@@ -113,6 +115,10 @@ export class BandwidthAdaptation {
 
   private take(update: NetworkTargetUpdate | undefined, nowUs: number, queueUs: number): AdaptationDecision | undefined {
     if (!update) return undefined;
+    if (process.env.BWE_DEBUG && this.ladder) {
+      const c = this.controller.stats();
+      console.error(`DBG${this.dbgId} t=${(nowUs / 1e6).toFixed(2)} target=${Math.round(update.targetRateBps / 1000)} by=${update.limitedBy} delay=${Math.round(c.delayBasedRateBps / 1000)} loss=${Math.round(c.lossBasedRateBps / 1000)} acked=${Math.round(c.ackedRateBps / 1000)} usage=${c.usage} state=${c.rateControlState} push=${c.pushbackRatio.toFixed(2)} alr=${c.inAlr} probes=${update.probeClusters.length} pad=${Math.round(update.paddingRateBps / 1000)} q=${Math.round(queueUs / 1000)}`);
+    }
     this.network = update;
     return this.decide(nowUs, queueUs, update.probeClusters);
   }

@@ -129,7 +129,7 @@ export class Peer {
   private readonly transportFeedback: TransportFeedbackGenerator | undefined;
   private receivedBytes = 0;
   private receivedBytesSinceUs = NaN;
-  private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0, paddingOut: 0, paddingOutBytes: 0, wireOutBytes: 0, twccOut: 0, fecRecovered: 0, outages: 0 };
+  private readonly counters = { datagramsIn: 0, rtpIn: 0, rtcpIn: 0, srtpDropped: 0, malformedDropped: 0, unknownPayloadType: 0, rtcpOut: 0, rtpOut: 0, rtxOut: 0, rtxOutBytes: 0, rtxIn: 0, rtxDropped: 0, mediaOutBytes: 0, paddingOut: 0, paddingOutBytes: 0, paddingIn: 0, wireOutBytes: 0, twccOut: 0, fecRecovered: 0, outages: 0 };
 
   private constructor(
     private readonly options: PeerOptions,
@@ -290,6 +290,7 @@ export class Peer {
     this.wakeTimer?.cancel();
     this.pacerTimer?.cancel();
     this.bandwidthTimer?.cancel();
+    if (process.env.BWE_DEBUG) console.error("DBGPACER", JSON.stringify(this.pacer?.stats()), JSON.stringify(this.nackResponder?.stats()));
     this.videoSend?.close();
     this.audioSend?.close();
     this.videoReceive?.close();
@@ -382,15 +383,16 @@ export class Peer {
     }
   }
 
-  /** Padding for probes and ramp-up: recent video again on RTX (none without RTX). */
+  /** Padding for probes and ramp-up: padding-only packets on RTX (none without RTX). */
   private paddingPackets(sizeBytes: number): { item: RtpPacket; sizeBytes: number }[] {
     const out: { item: RtpPacket; sizeBytes: number }[] = [];
-    for (let total = 0; total < sizeBytes && out.length < 8; ) {
-      const p = this.nackResponder?.paddingPacket();
+    const overhead = 12 + 8 + this.srtpTx.rtpOverheadBytes;
+    for (let left = sizeBytes; left > 0 && out.length < 16; ) {
+      const p = this.nackResponder?.paddingPacket(Math.min(255, left - overhead));
       if (!p) break;
       const size = p.byteLength + 8 + this.srtpTx.rtpOverheadBytes;
       out.push({ item: p, sizeBytes: size });
-      total += size;
+      left -= size;
     }
     return out;
   }
@@ -482,6 +484,10 @@ export class Peer {
           const seq = TransportWideSequenceNumber.read(packet, TRANSPORT_CC_EXTENSION_ID);
           if (seq !== undefined) this.transportFeedback.onPacketReceived(seq, nowUs);
           this.countReceived(data.length, nowUs);
+        }
+        if (packet.payload.length === 0 && packet.paddingLength > 0) {
+          this.counters.paddingIn++; // probing/ramp-up padding: only its arrival time matters
+          return;
         }
         if (this.rtxReceiver?.isRtxSsrc(packet.ssrc)) {
           // A retransmission (RFC 4588 4): restore the original packet, then treat it as media.
