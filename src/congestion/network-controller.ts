@@ -27,6 +27,19 @@ const FEEDBACK_RTT_WINDOW = 32;
 const MAX_PACKET_SIZE_BYTES = 65_507;
 /** A send time more than 60 s before its feedback is absurd (feedback is sent every 50-250 ms). */
 const MAX_FEEDBACK_AGE_US = 60_000_000;
+/**
+ * A packet whose one-way offset (arrival on the receiver's clock − send on ours) differs from
+ * the last received packet's by more than 10 s is an outlier: dropped. If the next packet has
+ * the same new offset, the receiver's clock really jumped and the new offset is adopted (the
+ * inter-arrival filter then resets on its own, libwebrtc kArrivalTimeOffsetThreshold 3 s).
+ */
+const MAX_OFFSET_JUMP_US = 10_000_000;
+/**
+ * Sequence numbers are unwrapped from 16 bits, so one can never be more than 2^15 past the
+ * highest seen; such a packet is an outlier and dropped, unless the next one confirms the jump
+ * (so one forged packet cannot make every later real one look stale).
+ */
+const MAX_SEQUENCE_JUMP = 32_768;
 /** Longest RTT accepted (ms); RFC 3550 RTTs beyond a minute mean a broken report. */
 const MAX_RTT_MS = 60_000;
 
@@ -53,6 +66,10 @@ export interface NetworkControllerStats {
   droppedPackets: number;
   /** Packets dropped because their sequence number was at or below one already processed. */
   stalePackets: number;
+  /** Of droppedPackets: arrival times more than 10 s off the previous packet's one-way offset. */
+  offsetJumps: number;
+  /** Of droppedPackets: sequence numbers more than 2^15 past the highest seen (not confirmed by the next packet). */
+  sequenceJumps: number;
   /** Feedback whose dataInFlightBytes was absurd (negative, NaN): the field was ignored. */
   droppedFields: number;
   /** RTT or loss reports, or ticks, dropped (out of range, or time going backwards). */
@@ -102,6 +119,9 @@ export class NetworkController {
   private lastLossUs = -Infinity;
   private lastRttUs = -Infinity;
   private highestSeq = -Infinity;
+  private offsetUs = NaN;
+  private pendingSeq = NaN;
+  private pendingOffsetUs = NaN;
   private rttMs = DEFAULT_RTT_MS;
   private rttFromRtcp = false;
   private readonly feedbackRttsMs: number[] = [];
@@ -120,6 +140,8 @@ export class NetworkController {
   private nStale = 0;
   private nDroppedInputs = 0;
   private nDroppedFields = 0;
+  private nOffsetJumps = 0;
+  private nSequenceJumps = 0;
   private nProbeResults = 0;
 
   constructor(options: NetworkControllerOptions = {}) {
@@ -181,6 +203,20 @@ export class NetworkController {
       }
       if (seq <= this.highestSeq) {
         this.nStale++;
+        continue;
+      }
+      if (seq - this.highestSeq > MAX_SEQUENCE_JUMP && Number.isFinite(this.highestSeq)) {
+        const confirmed = !Number.isNaN(this.pendingSeq) && seq > this.pendingSeq && seq - this.pendingSeq <= MAX_SEQUENCE_JUMP;
+        this.pendingSeq = seq;
+        if (!confirmed) {
+          this.nDroppedPackets++;
+          this.nSequenceJumps++;
+          continue;
+        }
+      }
+      if (rx !== undefined && !this.offsetOk(rx - s.sendTimeUs)) {
+        this.nDroppedPackets++;
+        this.nOffsetJumps++;
         continue;
       }
       this.highestSeq = seq;
@@ -293,6 +329,8 @@ export class NetworkController {
       droppedFeedback: this.nDroppedFeedback,
       droppedPackets: this.nDroppedPackets,
       stalePackets: this.nStale,
+      offsetJumps: this.nOffsetJumps,
+      sequenceJumps: this.nSequenceJumps,
       droppedFields: this.nDroppedFields,
       droppedInputs: this.nDroppedInputs,
       interArrivalResets: d.resets,
@@ -312,6 +350,22 @@ export class NetworkController {
       inAlr: this.alr.alrStartTimeUs !== undefined,
       rttMs: this.rttMs,
     };
+  }
+
+  /** True when `offsetUs` (arrival − send) is within 10 s of the last one, or repeats a jump seen just before. */
+  private offsetOk(offsetUs: number): boolean {
+    if (Number.isNaN(this.offsetUs) || Math.abs(offsetUs - this.offsetUs) <= MAX_OFFSET_JUMP_US) {
+      this.offsetUs = offsetUs;
+      this.pendingOffsetUs = NaN;
+      return true;
+    }
+    if (!Number.isNaN(this.pendingOffsetUs) && Math.abs(offsetUs - this.pendingOffsetUs) <= MAX_OFFSET_JUMP_US) {
+      this.offsetUs = offsetUs;
+      this.pendingOffsetUs = NaN;
+      return true;
+    }
+    this.pendingOffsetUs = offsetUs;
+    return false;
   }
 
   private timeOk(nowUs: number, lastUs: number): boolean {

@@ -61,6 +61,39 @@ describe("NetworkController (libwebrtc GoogCcNetworkController shape)", () => {
     expect(s.packets).toBe(10 + 4 + 6);
   });
 
+  it("a single arrival time hours off is dropped; a lasting receiver clock jump is adopted after one packet", () => {
+    const c = new NetworkController();
+    c.onTransportFeedback(fb(0, 9, 200 * MS));
+    const spike = fb(10, 19, 300 * MS);
+    spike.packets[3]!.receiveTimeUs! += 3_600_000_000; // one packet an hour late
+    c.onTransportFeedback(spike);
+    expect(c.stats()).toMatchObject({ offsetJumps: 1, droppedPackets: 1, packets: 19 });
+    const jumped = fb(20, 29, 400 * MS);
+    for (const p of jumped.packets) p.receiveTimeUs! += 1e12; // the receiver clock leapt for good
+    c.onTransportFeedback(jumped);
+    expect(c.stats()).toMatchObject({ offsetJumps: 2, droppedPackets: 2, packets: 28 });
+    expect(c.targetRateBps).toBeGreaterThanOrEqual(30_000);
+    expect(c.targetRateBps).toBeLessThanOrEqual(2_500_000);
+  });
+
+  it("one packet with a sequence number far ahead (forged) is dropped and does not make later ones stale", () => {
+    const c = new NetworkController();
+    c.onTransportFeedback(fb(0, 9, 200 * MS));
+    const forged = fb(10, 19, 300 * MS);
+    forged.packets[0]!.sent.sequenceNumber = 1e9;
+    c.onTransportFeedback(forged);
+    c.onTransportFeedback(fb(20, 29, 400 * MS));
+    expect(c.stats()).toMatchObject({ sequenceJumps: 1, stalePackets: 0, packets: 29 });
+    // A lasting jump (two packets in a row agree) is taken as real.
+    const restart = fb(100_000, 100_009, 500 * MS);
+    restart.packets.forEach((p, i) => {
+      p.sent.sendTimeUs = 450 * MS + i * 100;
+      p.receiveTimeUs = p.sent.sendTimeUs + 40 * MS;
+    });
+    c.onTransportFeedback(restart);
+    expect(c.stats()).toMatchObject({ sequenceJumps: 2, offsetJumps: 0, packets: 38 });
+  });
+
   it("bad RTT and loss reports are dropped; good ones show in the update", () => {
     const c = new NetworkController();
     c.onProcessInterval(0);
