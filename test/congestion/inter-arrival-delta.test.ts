@@ -7,15 +7,20 @@ const MS = 1000;
 describe("InterArrivalDelta (draft-ietf-rmcat-gcc-02 5.2 pre-filtering)", () => {
   it("groups packets sent within 5 ms and gives deltas between the last packets of consecutive groups", () => {
     const ia = new InterArrivalDelta();
+    // The result object is reused by the next call: keep copies.
+    const at = (sendUs: number, arrivalUs: number, size: number) => {
+      const d = ia.computeDeltas(sendUs, arrivalUs, 0, size);
+      return d && { ...d };
+    };
     // Group A: sent 0, 2, 4 ms; group B: sent 10, 12 ms; group C starts at 20 ms.
     const out = [
-      ia.computeDeltas(0, 100 * MS, 0, 100),
-      ia.computeDeltas(2 * MS, 103 * MS, 0, 100),
-      ia.computeDeltas(4 * MS, 106 * MS, 0, 100),
-      ia.computeDeltas(10 * MS, 112 * MS, 0, 200),
-      ia.computeDeltas(12 * MS, 115 * MS, 0, 200),
-      ia.computeDeltas(20 * MS, 125 * MS, 0, 100),
-      ia.computeDeltas(30 * MS, 140 * MS, 0, 100),
+      at(0, 100 * MS, 100),
+      at(2 * MS, 103 * MS, 100),
+      at(4 * MS, 106 * MS, 100),
+      at(10 * MS, 112 * MS, 200),
+      at(12 * MS, 115 * MS, 200),
+      at(20 * MS, 125 * MS, 100),
+      at(30 * MS, 140 * MS, 100),
     ];
     expect(out.slice(0, 5)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     // Starting C completes B, compared with A: send 12 - 4, arrival 115 - 106, size 400 - 300.
