@@ -19,6 +19,8 @@ export interface SimulationOptions {
   bufferBytes: number;
   oneWayDelayMs?: number;
   lossPct?: number;
+  /** Extra delay after the bottleneck, uniform 0..jitterMs per packet, order kept. */
+  jitterMs?: number;
   seed?: number;
   packetSizeBytes?: number;
   feedbackIntervalMs?: number;
@@ -55,6 +57,8 @@ export function simulate(o: SimulationOptions): SimulationResult {
   const size = o.packetSizeBytes ?? 1200;
   const fbIntervalUs = (o.feedbackIntervalMs ?? 50) * 1000;
   const lossP = (o.lossPct ?? 0) / 100;
+  const jitterUs = (o.jitterMs ?? 0) * 1000;
+  let lastArrivalUs = 0;
   const endUs = o.durationS * 1e6;
   const cc = new NetworkController(o.controller);
   let targetBps = cc.targetRateBps;
@@ -109,7 +113,10 @@ export function simulate(o: SimulationOptions): SimulationResult {
     linkFreeUs = startUs + serviceUs;
     queuedBytes += size;
     inQueue.push({ departUs: linkFreeUs, size });
-    arrivalUs.push(linkFreeUs + propUs);
+    // Jitter after the bottleneck; a packet never overtakes the one before it.
+    const arrival = Math.max(lastArrivalUs, linkFreeUs + propUs + (jitterUs > 0 ? rng.next() * jitterUs : 0));
+    lastArrivalUs = arrival;
+    arrivalUs.push(arrival);
     queueUs.push(startUs - tUs);
   };
 
