@@ -289,16 +289,21 @@ export class NetworkController {
     return this.emit(nowUs);
   }
 
-  /** An RTCP receiver report's fraction lost, 0..1 (RFC 3550 6.4.1 "fraction lost" / 256). */
-  onLossReport(fractionLost: number, nowUs: number): NetworkTargetUpdate | undefined {
-    if (!this.timeOk(nowUs, this.lastLossUs) || typeof fractionLost !== "number" || !Number.isFinite(fractionLost) || fractionLost < 0 || fractionLost > 1) {
+  /**
+   * An RTCP receiver report's fraction lost, 0..1 (RFC 3550 6.4.1 "fraction lost" / 256), and
+   * optionally how many packets it covers (the extended highest sequence number's increase):
+   * then reports are pooled until they cover 20 packets (libwebrtc kLimitNumPackets).
+   */
+  onLossReport(fractionLost: number, nowUs: number, packetsExpected?: number): NetworkTargetUpdate | undefined {
+    if (!this.timeOk(nowUs, this.lastLossUs) || typeof fractionLost !== "number" || !Number.isFinite(fractionLost) || fractionLost < 0 || fractionLost > 1 ||
+      (packetsExpected !== undefined && (!Number.isSafeInteger(packetsExpected) || packetsExpected < 0))) {
       this.nDroppedInputs++;
       return undefined;
     }
     this.lastLossUs = nowUs;
     this.advance(nowUs);
     this.startIfNeeded(nowUs);
-    this.loss.onLossReport(fractionLost, this.clockUs);
+    this.loss.onLossReport(fractionLost, this.clockUs, packetsExpected);
     this.loss.update(this.clockUs);
     return this.emit(nowUs);
   }

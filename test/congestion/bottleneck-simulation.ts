@@ -126,7 +126,7 @@ export function simulate(o: SimulationOptions): SimulationResult {
   const pendingFeedback: TransportFeedbackUpdate[] = [];
   let nextRrUs = 1e6;
   let rrFrom = 0;
-  const pendingRr: { atUs: number; loss: number; rttMs: number }[] = [];
+  const pendingRr: { atUs: number; expected: number; loss: number; rttMs: number }[] = [];
   let nextTickUs = 0;
   let nextMediaUs = 0;
 
@@ -147,7 +147,7 @@ export function simulate(o: SimulationOptions): SimulationResult {
     while (pendingRr.length > 0 && pendingRr[0]!.atUs <= t) {
       const r = pendingRr.shift()!;
       apply(cc.onRttMs(r.rttMs, r.atUs), t);
-      apply(cc.onLossReport(r.loss, r.atUs), t);
+      apply(cc.onLossReport(r.loss, r.atUs, r.expected), t);
     }
     if (t >= nextTickUs) {
       apply(cc.onProcessInterval(t), t);
@@ -206,7 +206,7 @@ export function simulate(o: SimulationOptions): SimulationResult {
       }
       rrFrom = s;
       const lastQ = queueUs[Math.max(0, s - 1)] ?? 0;
-      pendingRr.push({ atUs: t + propUs, loss: expected > 0 ? Math.floor((256 * lost) / expected) / 256 : 0, rttMs: (2 * propUs + (Number.isNaN(lastQ) ? 0 : lastQ)) / 1000 });
+      pendingRr.push({ atUs: t + propUs, expected, loss: expected > 0 ? Math.floor((256 * lost) / expected) / 256 : 0, rttMs: (2 * propUs + (Number.isNaN(lastQ) ? 0 : lastQ)) / 1000 });
     }
     if (t >= nextSampleUs) {
       let bits = 0;

@@ -121,6 +121,22 @@ describe("NetworkController closed loop (draft-ietf-rmcat-gcc-02 behaviour on a 
     expect(minTarget).toBeGreaterThan(0.7 * 1e6);
   });
 
+  it("3G-like 150 kbps, 100 ms one-way, 3% loss: the target tracks the capacity with a short queue", () => {
+    const r = simulate({ durationS: 60, capacityBps: () => 150e3, bufferBytes: bufferBytes(150e3, 300), oneWayDelayMs: 100, lossPct: 3, seed: 11 });
+    const tail = between(r, 10, 60);
+    const meanTarget = mean(tail.map((s) => s.targetBps));
+    const queues = tail.map((s) => (Number.isNaN(s.maxQueueDelayMs) ? 0 : s.maxQueueDelayMs)).sort((a, b) => a - b);
+    const p95 = queues[Math.floor(0.95 * queues.length)]!;
+    console.log(`3G-like: mean target ${(meanTarget / 1e3).toFixed(0)} kbps, p95 queue ${p95.toFixed(0)} ms`);
+    // AIMD saws between 0.85x and just above capacity, so the mean stays above 0.75x unless
+    // loss (3%, held by draft 6) or noise drives repeated cuts; at most 5% above, or the queue grows.
+    expect(meanTarget).toBeGreaterThan(0.75 * 150e3);
+    expect(meanTarget).toBeLessThan(1.05 * 150e3);
+    // The issue's 3G target is p95 capture-to-render < 400 ms with 100 ms of path delay: the
+    // queue must leave most of that to the jitter buffer, so < 150 ms.
+    expect(p95).toBeLessThan(150);
+  });
+
   it("20% random loss on 1 Mbps: the estimate falls (draft 6: rate x (1 - 0.5 p) above 10%)", () => {
     const r = simulate({ durationS: 30, capacityBps: () => 1e6, bufferBytes: bufferBytes(1e6, 300), lossPct: 20, seed: 7 });
     const at = (t: number): number => r.samples.find((s) => s.tS >= t)!.targetBps;
