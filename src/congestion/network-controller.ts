@@ -179,7 +179,7 @@ export class NetworkController {
 
   /** One TWCC feedback (from the feedback adapter). Returns an update when the decision changed. */
   onTransportFeedback(update: TransportFeedbackUpdate): NetworkTargetUpdate | undefined {
-    const nowUs = update.feedbackTimeUs;
+    const nowUs = update?.feedbackTimeUs;
     if (typeof nowUs !== "number" || !Number.isFinite(nowUs) || nowUs < this.lastFeedbackUs || !Array.isArray(update.packets)) {
       this.nDroppedFeedback++;
       return undefined;
@@ -267,7 +267,7 @@ export class NetworkController {
    * the path's queue (after a deep queue drains it may see ALR that was not there).
    */
   onSentPacket(packet: SentPacketInfo): void {
-    if (!Number.isFinite(packet.sendTimeUs) || !Number.isInteger(packet.sizeBytes) || packet.sizeBytes <= 0 || packet.sizeBytes > MAX_PACKET_SIZE_BYTES) {
+    if (!Number.isFinite(packet?.sendTimeUs) || !Number.isInteger(packet.sizeBytes) || packet.sizeBytes <= 0 || packet.sizeBytes > MAX_PACKET_SIZE_BYTES) {
       this.nDroppedInputs++;
       return;
     }
