@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { InvalidOptionError } from "../../src/errors.js";
 import { runCall } from "../../src/session/call.js";
 
-// Small frames keep the codec cost low; the media path is the same at any size.
-const small = { width: 160, height: 120, videoBitrateBps: 150_000, modelProcessingTime: false } as const;
+// Small frames keep the codec cost low; the media path is the same at any size. These tests
+// measure the media path and loss recovery at fixed rates (adaptive bitrate has its own tests
+// below and in bandwidth-fixtures.test.ts).
+const small = { width: 160, height: 120, videoBitrateBps: 150_000, modelProcessingTime: false, abr: false } as const;
 
 describe("Call over the emulated network (virtual clock)", () => {
   it("a clean 50 ms path: every frame decodes, latency is the path delay plus little, RTT from RTCP is 2x delay", async () => {
@@ -30,6 +32,21 @@ describe("Call over the emulated network (virtual clock)", () => {
     expect(r.rtcp.rttMs).toBeLessThan(110);
     expect(r.srtp.authFailures).toBe(0);
     expect(r.timeline.t).toHaveLength(4);
+  });
+
+  it("a clean path with adaptive bitrate: TWCC feedback flows both ways, the estimate grows from the start rate, latency stays low", async () => {
+    const r = await runCall({ ...small, abr: true, durationS: 6, delayMs: 50, seed: 3 });
+    const v = r.video!;
+    const b = r.bandwidth!;
+    expect(b.feedbackPackets).toBeGreaterThan(2 * 6 * 4); // both receivers, at least every 250 ms
+    // Nothing limits the path: the estimate rises above the 300 kbps start (probes, +8%/s).
+    expect(b.estimateKbpsMean).toBeGreaterThan(300);
+    expect(v.framesDecoded).toBeGreaterThanOrEqual(v.framesSent - 2);
+    expect(v.freeze.count).toBe(0);
+    // Pacing spreads each keyframe at 2.5x the estimate: a few ms at these sizes.
+    expect(v.latencyMs.p95).toBeLessThan(120);
+    expect(r.audio!.concealedPct).toBeLessThan(1);
+    expect(r.timeline.estimateKbps.every((x) => x >= 30)).toBe(true);
   });
 
   it("10% random loss: the wire loss shows in RTCP's count, audio conceals about that share, the call goes on", async () => {
