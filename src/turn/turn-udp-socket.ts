@@ -23,6 +23,11 @@ export interface TurnUdpSocketStats extends TurnClientStats {
   /** Datagrams from an address other than the TURN server, ignored. */
   foreignDropped: number;
   socketSendErrors: number;
+  /** Datagrams and bytes (UDP payload) exchanged with the TURN server. */
+  datagramsToServer: number;
+  bytesToServer: number;
+  datagramsFromServer: number;
+  bytesFromServer: number;
 }
 
 const wallUs = (): number => Math.round(performance.now() * 1000);
@@ -40,6 +45,10 @@ export class TurnUdpSocket {
   private timerAtUs = Infinity;
   private foreignDropped = 0;
   private socketSendErrors = 0;
+  private datagramsToServer = 0;
+  private bytesToServer = 0;
+  private datagramsFromServer = 0;
+  private bytesFromServer = 0;
   private closed = false;
   private allocWaiter: { resolve: () => void; reject: (e: TurnError) => void } | undefined;
   private closeWaiter: (() => void) | undefined;
@@ -139,7 +148,15 @@ export class TurnUdpSocket {
 
   /** Counters. */
   stats(): TurnUdpSocketStats {
-    return { ...this.client.stats(), foreignDropped: this.foreignDropped, socketSendErrors: this.socketSendErrors };
+    return {
+      ...this.client.stats(),
+      foreignDropped: this.foreignDropped,
+      socketSendErrors: this.socketSendErrors,
+      datagramsToServer: this.datagramsToServer,
+      bytesToServer: this.bytesToServer,
+      datagramsFromServer: this.datagramsFromServer,
+      bytesFromServer: this.bytesFromServer,
+    };
   }
 
   private onMessage(data: Buffer, rinfo: RemoteInfo): void {
@@ -147,6 +164,8 @@ export class TurnUdpSocket {
       this.foreignDropped++;
       return;
     }
+    this.datagramsFromServer++;
+    this.bytesFromServer += data.byteLength;
     this.client.receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), wallUs());
     this.pump();
   }
@@ -155,6 +174,8 @@ export class TurnUdpSocket {
     if (this.closed) return;
     const server = this.client.server;
     for (let b = this.client.pollTransmit(); b !== undefined; b = this.client.pollTransmit()) {
+      this.datagramsToServer++;
+      this.bytesToServer += b.length;
       this.socket.send(b, server.port, server.address, (err) => {
         if (err) this.socketSendErrors++;
       });
