@@ -135,14 +135,20 @@ export class TurnUdpSocket {
     });
   }
 
-  /** Releases the allocation (Refresh LIFETIME 0) and closes the socket. */
-  async close(): Promise<void> {
+  /**
+   * Releases the allocation (Refresh LIFETIME 0) and closes the socket. Waits for the server's
+   * answer at most `timeoutMs` (default 2000 ms); the allocation then expires on its own.
+   */
+  async close(timeoutMs = 2000): Promise<void> {
     if (this.closed) return;
+    let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       this.closeWaiter = resolve;
+      timer = setTimeout(resolve, timeoutMs);
       this.client.close(wallUs());
       this.pump();
     });
+    clearTimeout(timer);
     this.shutdown();
   }
 

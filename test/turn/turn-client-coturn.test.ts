@@ -327,6 +327,16 @@ describe.skipIf(!run)("TurnClient against coturn with quotas and short nonces", 
     }
   });
 
+  it("close() after coturn went away still finishes (bounded wait for the Refresh answer), and sends then go nowhere without throwing", async () => {
+    const turn = await startCoturn();
+    const s = await TurnUdpSocket.connect({ server: { address: "127.0.0.1", port: turn.port }, username: turn.username, password: turn.password });
+    await turn.stop();
+    s.send(transportAddress("127.0.0.1", 9), Uint8Array.of(1)); // queued for a permission that will never come
+    await s.close(300);
+    expect(s.stats().requestsSent).toBeGreaterThanOrEqual(4); // 2 Allocate, CreatePermission, Refresh(0)
+    s.send(transportAddress("127.0.0.1", 9), Uint8Array.of(2));
+  });
+
   it("438 Stale Nonce (RFC 8489 9.2.5): a Refresh after the nonce expired retries with the new nonce and succeeds", async () => {
     const turn = await startCoturn({ extraArgs: ["--stale-nonce=1"] });
     const sock = createSocket("udp4");
