@@ -175,3 +175,17 @@ describe("IP address text (RFC 4291 2.2, RFC 5952 4)", () => {
     expect(() => ipToBytes(text)).toThrow(MalformedPacketError);
   });
 });
+
+describe("HMAC-SHA1 for MESSAGE-INTEGRITY (RFC 8489 14.5)", () => {
+  it("matches node:crypto createHmac for keys of 1-100 bytes (the cached fast path and the long-key fallback)", async () => {
+    const { createHmac } = await import("node:crypto");
+    const { hmacSha1 } = await import("../../src/stun/message-integrity.js");
+    for (let len = 1; len <= 100; len += 3) {
+      const key = Uint8Array.from({ length: len }, (_, i) => (i * 37 + len) & 0xff);
+      for (const size of [0, 20, 63, 64, 65, 200]) {
+        const data = Uint8Array.from({ length: size }, (_, i) => (i * 11 + len) & 0xff);
+        expect(Buffer.from(hmacSha1(key, data)).toString("hex")).toBe(createHmac("sha1", key).update(data).digest("hex"));
+      }
+    }
+  });
+});
