@@ -337,6 +337,19 @@ describe.skipIf(!run)("TurnClient against coturn with quotas and short nonces", 
     s.send(transportAddress("127.0.0.1", 9), Uint8Array.of(2));
   });
 
+  it("STUN Binding over IPv6 to coturn on ::1: XOR-MAPPED-ADDRESS (RFC 8489 14.2, XOR with cookie and transaction ID) gives [::1]:ourport", async () => {
+    const turn = await startCoturn({ extraListeningIps: ["::1"] });
+    const sock = createSocket("udp6");
+    try {
+      await new Promise<void>((res) => sock.bind(0, "::1", res));
+      const r = await stunBindingRequest({ address: "::1", port: turn.port }, { socket: sock });
+      expect(r.mapped).toEqual({ family: 6, address: "::1", port: sock.address().port });
+    } finally {
+      sock.close();
+      await turn.stop();
+    }
+  });
+
   it("438 Stale Nonce (RFC 8489 9.2.5): a Refresh after the nonce expired retries with the new nonce and succeeds", async () => {
     const turn = await startCoturn({ extraArgs: ["--stale-nonce=1"] });
     const sock = createSocket("udp4");
