@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { runCall } from "../../src/session/call.js";
 import type { CallOptions } from "../../src/session/call-options.js";
 
-const base: CallOptions = { width: 320, height: 240, videoBitrateBps: 400_000, modelProcessingTime: false, durationS: 15, delayMs: 50, seed: 1 };
+const base: CallOptions = { width: 320, height: 240, videoBitrateBps: 400_000, modelProcessingTime: false, abr: false, durationS: 15, delayMs: 50, seed: 1 };
 const trace = (name: string): CallOptions => ({ ...base, lossTracePath: `fixtures/loss/${name}.txt` });
 
 describe("loss fixtures replayed through a call", () => {
