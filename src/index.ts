@@ -18,6 +18,46 @@ export type { VpxEncoderOptions } from "./codec/vpx-encoder.js";
 export { loadVpx } from "./codec/vpx-module.js";
 export type { VpxModule } from "./codec/vpx-module.js";
 
+// congestion
+export type { SentPacketInfo, PacketResult, TransportFeedbackUpdate, ProbeCluster, NetworkTargetUpdate } from "./congestion/congestion-types.js";
+export { TransportFeedbackGenerator } from "./congestion/transport-feedback-generator.js";
+export type { TransportFeedbackGeneratorOptions, TransportFeedbackGeneratorStats } from "./congestion/transport-feedback-generator.js";
+export { TransportFeedbackAdapter } from "./congestion/transport-feedback-adapter.js";
+export type { TransportFeedbackAdapterOptions, TransportFeedbackAdapterStats } from "./congestion/transport-feedback-adapter.js";
+export { NetworkController } from "./congestion/network-controller.js";
+export type { NetworkControllerOptions, NetworkControllerStats } from "./congestion/network-controller.js";
+export { DelayBasedEstimator } from "./congestion/delay-based-estimator.js";
+export type { DelayBasedEstimatorOptions, DelayBasedResult } from "./congestion/delay-based-estimator.js";
+export { InterArrivalDelta } from "./congestion/inter-arrival-delta.js";
+export type { InterArrivalDeltaOptions, InterArrivalDeltas } from "./congestion/inter-arrival-delta.js";
+export { TrendlineEstimator } from "./congestion/trendline-estimator.js";
+export type { TrendlineEstimatorOptions, TrendlineResult } from "./congestion/trendline-estimator.js";
+export { OveruseDetector } from "./congestion/overuse-detector.js";
+export type { OveruseDetectorOptions, BandwidthUsage } from "./congestion/overuse-detector.js";
+export { AimdRateControl } from "./congestion/aimd-rate-control.js";
+export type { AimdRateControlOptions, RateControlState } from "./congestion/aimd-rate-control.js";
+export { AcknowledgedBitrateEstimator } from "./congestion/acknowledged-bitrate-estimator.js";
+export type { AcknowledgedBitrateEstimatorOptions } from "./congestion/acknowledged-bitrate-estimator.js";
+export { LossBasedEstimator } from "./congestion/loss-based-estimator.js";
+export type { LossBasedEstimatorOptions } from "./congestion/loss-based-estimator.js";
+export { ProbeController } from "./congestion/probe-controller.js";
+export type { ProbeControllerOptions } from "./congestion/probe-controller.js";
+export { ProbeBitrateEstimator } from "./congestion/probe-bitrate-estimator.js";
+export type { ProbeClusterSpec } from "./congestion/probe-bitrate-estimator.js";
+export { AlrDetector } from "./congestion/alr-detector.js";
+export { CongestionWindowPushback } from "./congestion/congestion-window-pushback.js";
+export type { CongestionWindowPushbackOptions } from "./congestion/congestion-window-pushback.js";
+export { Pacer } from "./congestion/pacer.js";
+export type { PacerOptions, PacerQueueStats, PaddingPacket } from "./congestion/pacer.js";
+export { PACKET_KINDS, packetKindPriority } from "./congestion/pacer-queue.js";
+export type { PacedPacket, PacketKind } from "./congestion/pacer-queue.js";
+export { BitrateAllocator } from "./congestion/bitrate-allocator.js";
+export type { BitrateAllocatorOptions, BitrateAllocationInput, BitrateAllocation } from "./congestion/bitrate-allocator.js";
+export { VideoQualityLadder, buildLadder } from "./congestion/video-quality-ladder.js";
+export type { VideoQualityLadderOptions, VideoQualityState, VideoQualityDecision } from "./congestion/video-quality-ladder.js";
+export { CpuOveruseDetector } from "./congestion/cpu-overuse-detector.js";
+export type { CpuOveruseDetectorOptions, CpuSignal } from "./congestion/cpu-overuse-detector.js";
+
 // errors
 export { RtcpipeError, InvalidOptionError, MalformedPacketError, AuthenticationError, ReplayError, CodecError, BadFileError, checkRange, checkInt, checkOneOf } from "./errors.js";
 export type { RtcpipeErrorCode } from "./errors.js";
@@ -87,6 +127,8 @@ export type { VideoPlayoutBufferOptions } from "./jitter/video-playout-buffer.js
 export { AUDIO_SAMPLE_RATE, AUDIO_FRAME_MS, AUDIO_FRAME_SAMPLES, createAudioFrame } from "./media/audio-frame.js";
 export type { AudioFrame } from "./media/audio-frame.js";
 export { FfmpegCaptureSource } from "./media/ffmpeg-capture-source.js";
+export { VideoFormatAdapter } from "./media/video-format-adapter.js";
+export type { VideoFormat } from "./media/video-format-adapter.js";
 export type { FfmpegCaptureSourceOptions } from "./media/ffmpeg-capture-source.js";
 export { FrameSourceStage } from "./media/frame-source-stage.js";
 export { frameBytes, NullSink } from "./media/null-sink.js";
@@ -156,6 +198,9 @@ export type { Sink, StageStats, Stage } from "./pipeline/stage.js";
 export { toTransformStream, toReadableStream, toNodeTransform } from "./pipeline/stream-adapters.js";
 
 // rtcp
+export { TransportFeedback, TransportFeedbackStatus, TRANSPORT_FEEDBACK_FMT, TRANSPORT_FEEDBACK_DELTA_TICK_US, TRANSPORT_FEEDBACK_REFERENCE_TIME_UNIT_US } from "./rtcp/transport-feedback.js";
+export type { TransportFeedbackInit, TransportFeedbackBuildOptions } from "./rtcp/transport-feedback.js";
+export { ReceiverEstimatedMaxBitrate, REMB_FMT, REMB_IDENTIFIER, REMB_MAX_BITRATE_BPS, rembExponentMantissa, isRembPacket } from "./rtcp/receiver-estimated-max-bitrate.js";
 export { FIR_FMT, FullIntraRequest } from "./rtcp/full-intra-request.js";
 export type { FirEntry } from "./rtcp/full-intra-request.js";
 export { GENERIC_NACK_FMT, nackEntriesFromSequenceNumbers, sequenceNumbersFromNackEntries, GenericNack } from "./rtcp/generic-nack.js";
@@ -185,6 +230,8 @@ export type { SdesItem, SdesChunk } from "./rtcp/source-description.js";
 export { UnknownRtcpPacket } from "./rtcp/unknown-rtcp-packet.js";
 
 // rtp
+export { TransportWideSequenceNumber, TRANSPORT_WIDE_SEQUENCE_NUMBER_URI, TRANSPORT_WIDE_SEQUENCE_NUMBER_BYTES, findRtpExtensionElement } from "./rtp/transport-wide-sequence-number.js";
+export { AbsSendTime, ABS_SEND_TIME_URI, ABS_SEND_TIME_BYTES } from "./rtp/abs-send-time.js";
 export { emptyDepacketizedPayload, balancedChunkSizes } from "./rtp/codec-payload-format.js";
 export type { CodecPacketizer, DepacketizedPayload, CodecDepacketizer } from "./rtp/codec-payload-format.js";
 export { Depacketizer } from "./rtp/depacketizer.js";
@@ -220,6 +267,8 @@ export type { RtpStreamSrtp, RtpStreamDescription, SessionDescriptionFromStreams
 export type { SdpOrigin, SdpConnection, SdpRtpMap, SdpSsrcAttribute, SdpCrypto, SdpAttribute, SdpDirection, SdpMediaDescription, SessionDescription } from "./sdp/session-description.js";
 
 // session
+export { BandwidthAdaptation } from "./session/bandwidth-adaptation.js";
+export type { BandwidthAdaptationOptions, AdaptationDecision } from "./session/bandwidth-adaptation.js";
 export { AudioReceiveStream } from "./session/audio-receive-stream.js";
 export type { AudioReceiveStreamOptions } from "./session/audio-receive-stream.js";
 export { resolveCallOptions } from "./session/call-options.js";
@@ -243,6 +292,15 @@ export { UdpLoopbackPair } from "./session/udp-loopback-pair.js";
 export { VideoReceiveStream } from "./session/video-receive-stream.js";
 export type { VideoReceiveStreamOptions } from "./session/video-receive-stream.js";
 
+// signaling
+export { SignalingServer, SIGNALING_CLOSE_CODES, type SignalingServerOptions, type SignalingServerStats } from "./signaling/signaling-server.js";
+export { SignalingClient, type SignalingClientOptions, type SignalingClientEvents, type SignalingClientStats, type IncomingCall, type ReconnectPolicy } from "./signaling/signaling-client.js";
+export { SignalingError, SIGNALING_ERROR_CODES, type SignalingErrorCode } from "./signaling/signaling-error.js";
+export { parseClientMessage, parseServerMessage, SignalingMessageError, type SignalingMessageProblem } from "./signaling/parse-signaling-message.js";
+export { SIGNALING_PROTOCOL_VERSION, DEFAULT_MAX_MESSAGE_BYTES, MAX_WATCH_IDENTITIES, CALL_MESSAGE_TYPES, IDENTITY_PATTERN, CALL_ID_PATTERN, type CallMessageType, type ClientMessage, type ServerMessage, type RegisterMessage, type WatchMessage, type OutgoingCallMessage, type AckMessage, type PresenceStateMessage, type PresenceMessage, type IncomingCallMessage, type ErrorMessage } from "./signaling/signaling-message.js";
+export { TokenBucket, type TokenBucketOptions } from "./signaling/token-bucket.js";
+export { OfferReplayGuard, type OfferReplayGuardOptions } from "./signaling/offer-replay-guard.js";
+
 // srtp
 export { isRtcpPacket } from "./srtp/is-rtcp-packet.js";
 export { SrtpKdfLabel, srtpKdf, deriveSrtpSessionKeys } from "./srtp/key-derivation.js";
@@ -256,6 +314,45 @@ export type { SrtpSessionOptions, SrtpStats } from "./srtp/srtp-session.js";
 export { SRTP_SUITES, SRTP_SUITE_NAMES } from "./srtp/srtp-suite.js";
 export type { SrtpSuiteName, SrtpSuiteParams } from "./srtp/srtp-suite.js";
 export { SrtpUnprotectStage } from "./srtp/srtp-unprotect-stage.js";
+
+// stun
+export { StunMessage, STUN_HEADER_BYTES, transactionKey } from "./stun/stun-message.js";
+export type { StunAttribute, StunMessageInit, StunSerializeOptions } from "./stun/stun-message.js";
+export { StunClass, StunMethod, encodeMessageType, decodeMessageType } from "./stun/stun-message-type.js";
+export { StunAttributeType, isComprehensionRequired, isKnownAttributeType } from "./stun/stun-attribute-type.js";
+export { StunErrorCodes } from "./stun/error-code.js";
+export type { StunErrorCode } from "./stun/error-code.js";
+export { PasswordAlgorithm } from "./stun/password-algorithms.js";
+export type { PasswordAlgorithmEntry } from "./stun/password-algorithms.js";
+export { MAGIC_COOKIE, encodeXorAddress, decodeXorAddress } from "./stun/xor-mapped-address.js";
+export { encodeMappedAddress, decodeMappedAddress } from "./stun/mapped-address.js";
+export { transportAddress, formatTransportAddress, sameTransportAddress, ipToBytes, ipToText } from "./stun/transport-address.js";
+export type { TransportAddress } from "./stun/transport-address.js";
+export { shortTermKey, longTermKey } from "./stun/stun-credentials.js";
+export { saslprep } from "./stun/saslprep.js";
+export { userhash } from "./stun/userhash.js";
+export { crc32, stunFingerprint, FINGERPRINT_XOR } from "./stun/fingerprint.js";
+export { isStunPacket } from "./stun/is-stun-packet.js";
+export { StunClientTransaction } from "./stun/stun-transaction.js";
+export type { StunTransactionOptions, StunTransactionAction, StunTransactionState } from "./stun/stun-transaction.js";
+export { newTransactionId, seededRandomFill } from "./stun/transaction-id.js";
+export type { RandomFill } from "./stun/transaction-id.js";
+export { createBindingRequest, createBindingSuccess, createBindingError, bindingResponseAddress, StunErrorResponseError } from "./stun/stun-binding.js";
+export type { BindingRequestOptions, BindingResponseOptions } from "./stun/stun-binding.js";
+export { stunBindingRequest, StunTimeoutError } from "./stun/stun-binding-udp.js";
+export type { StunBindingRequestOptions, StunBindingResult } from "./stun/stun-binding-udp.js";
+
+// turn
+export { TurnClient } from "./turn/turn-client.js";
+export type { TurnClientOptions, TurnClientState, TurnClientStats, TurnEvent } from "./turn/turn-client.js";
+export { TurnUdpSocket } from "./turn/turn-udp-socket.js";
+export type { TurnUdpSocketOptions, TurnUdpSocketStats } from "./turn/turn-udp-socket.js";
+export { TurnError, turnErrorKind } from "./turn/turn-error.js";
+export type { TurnErrorKind } from "./turn/turn-error.js";
+export { ChannelData, MIN_CHANNEL_NUMBER, MAX_CHANNEL_NUMBER, CHANNEL_DATA_HEADER_BYTES } from "./turn/channel-data.js";
+export { classifyDatagram } from "./turn/classify-datagram.js";
+export type { DatagramKind } from "./turn/classify-datagram.js";
+export { PROTOCOL_UDP } from "./turn/turn-attributes.js";
 
 // util
 export { MinHeap } from "./util/min-heap.js";
