@@ -95,7 +95,11 @@ export interface IceAgentOptions {
   consentIntervalMs?: number;
   /** Consent is lost after this long without a response (RFC 7675 5.1). Default 30000 ms; 500-300000. */
   consentTimeoutMs?: number;
-  /** "disconnected" after this long without anything from the peer on the selected pair. Default 2500 ms; 50-60000. */
+  /**
+   * "disconnected" after this long without anything (media or STUN) from the peer on the
+   * selected pair. Default 7500 ms, above the longest consent interval (6 s) so an idle but
+   * healthy pair does not flap; 50-60000.
+   */
   receiveTimeoutMs?: number;
   /** Inbound Binding requests per second beyond which they are dropped (token bucket). Default 200; 1-100000. */
   maxChecksPerSecond?: number;
@@ -343,7 +347,7 @@ export class IceAgent {
     this.nominationTimeoutUs = checkInt("nominationTimeoutMs", options.nominationTimeoutMs ?? 1000, 0, 30_000) * 1000;
     this.consentIntervalUs = checkInt("consentIntervalMs", options.consentIntervalMs ?? 5000, 100, 60_000) * 1000;
     this.consentTimeoutUs = checkInt("consentTimeoutMs", options.consentTimeoutMs ?? 30_000, 500, 300_000) * 1000;
-    this.receiveTimeoutUs = checkInt("receiveTimeoutMs", options.receiveTimeoutMs ?? 2500, 50, 60_000) * 1000;
+    this.receiveTimeoutUs = checkInt("receiveTimeoutMs", options.receiveTimeoutMs ?? 7500, 50, 60_000) * 1000;
     this.maxChecksPerSecond = checkInt("maxChecksPerSecond", options.maxChecksPerSecond ?? 200, 1, 100_000);
     this.maxPairs = checkInt("maxPairs", options.maxPairs ?? 100, 1, 1000);
     this.policy = checkOneOf("policy", options.policy ?? "all", ["all", "relay"]);
@@ -899,6 +903,7 @@ export class IceAgent {
       t.pair.state = "failed";
       t.pair.txKey = undefined;
       this.checkFailed(nowUs);
+      this.maybeNominate(nowUs);
     }
   }
 
@@ -1012,6 +1017,7 @@ export class IceAgent {
       this.select(p, nowUs);
     }
     this.armChecks(nowUs);
+    this.maybeNominate(nowUs);
   }
 
   private onRequest(m: StunMessage, from: TransportAddress, socketId: number, relay: LocalCandidate | undefined, nowUs: number): void {
