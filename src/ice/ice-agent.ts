@@ -1071,6 +1071,7 @@ export class IceAgent {
     // RFC 8445 7.3.1.3: an unknown source is a peer-reflexive remote candidate.
     let remote = g.remotes.find((r) => sameTransportAddress(r.address, from));
     if (!remote) {
+      if (g.remotes.length >= 2 * this.maxPairs) return; // bounded: answered, not paired
       const priority = m.getUint32(T.priority) ?? candidatePriority("prflx", 0);
       remote = { foundation: `p${++this.prflxCount}`, component: 1, transport: "udp", priority: Math.max(1, Math.min(priority, 2 ** 31 - 1)), address: from, type: "prflx" };
       g.remotes.push(remote);
