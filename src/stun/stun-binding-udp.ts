@@ -7,7 +7,7 @@ import { randomFillSync } from "node:crypto";
 import { RtcpipeError } from "../errors.js";
 import { isStunPacket } from "./is-stun-packet.js";
 import { bindingResponseAddress, createBindingRequest, type BindingRequestOptions } from "./stun-binding.js";
-import { StunMessage } from "./stun-message.js";
+import { StunMessage, transactionKey } from "./stun-message.js";
 import { StunClientTransaction, type StunTransactionOptions } from "./stun-transaction.js";
 import { newTransactionId } from "./transaction-id.js";
 import { transportAddress, type TransportAddress } from "./transport-address.js";
@@ -58,6 +58,7 @@ export async function stunBindingRequest(server: { address: string; port: number
     });
   }
   const id = newTransactionId((out) => randomFillSync(out));
+  const idKey = transactionKey(id);
   const tx = new StunClientTransaction(createBindingRequest(id, options), nowUs(), options);
   const la = socket.address();
   const local = transportAddress(la.address, la.port);
@@ -85,14 +86,14 @@ export async function stunBindingRequest(server: { address: string; port: number
     };
     const onMessage = (data: Buffer, rinfo: RemoteInfo): void => {
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      if (!isStunPacket(bytes) || rinfo.port !== target.port) return;
+      if (!isStunPacket(bytes) || rinfo.port !== target.port || rinfo.address !== target.address) return;
       let m: StunMessage;
       try {
         m = StunMessage.parse(bytes);
       } catch {
         return; // malformed: dropped
       }
-      if (m.transactionKey !== Buffer.from(id).toString("hex")) return;
+      if (m.transactionKey !== idKey) return;
       const rttUs = tx.complete(nowUs());
       finish();
       try {

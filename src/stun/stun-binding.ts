@@ -34,6 +34,36 @@ export function createBindingRequest(transactionId: Uint8Array, options: Binding
   return m.serialize({ fingerprint: options.fingerprint ?? true });
 }
 
+/** Options of the Binding responses an ICE agent (or any STUN server side) sends. */
+export interface BindingResponseOptions {
+  /** Short-term key for MESSAGE-INTEGRITY (ICE: the local password, RFC 8445 7.3). */
+  integrityKey?: Uint8Array;
+  /** SOFTWARE attribute. Default none. */
+  software?: string;
+  /** Append FINGERPRINT. Default true (RFC 8445 7.3 requires it for ICE). */
+  fingerprint?: boolean;
+}
+
+/** A Binding success response to `request` carrying `mapped` as XOR-MAPPED-ADDRESS (RFC 8489 6.3.1). */
+export function createBindingSuccess(request: StunMessage, mapped: TransportAddress, options: BindingResponseOptions = {}): Uint8Array {
+  const m = new StunMessage({ messageClass: StunClass.successResponse, method: StunMethod.binding, transactionId: request.transactionId });
+  m.addXorAddress(T.xorMappedAddress, mapped);
+  if (options.software !== undefined) m.addText(T.software, options.software);
+  return m.serialize({ ...(options.integrityKey ? { integrityKey: options.integrityKey } : {}), fingerprint: options.fingerprint ?? true });
+}
+
+/**
+ * A Binding error response to `request` (RFC 8489 6.3.4); for 420 the request's unknown
+ * comprehension-required attributes go into UNKNOWN-ATTRIBUTES (6.3.1).
+ */
+export function createBindingError(request: StunMessage, code: number, reason: string, options: BindingResponseOptions = {}): Uint8Array {
+  const m = new StunMessage({ messageClass: StunClass.errorResponse, method: StunMethod.binding, transactionId: request.transactionId });
+  m.addErrorCode({ code, reason });
+  if (code === 420) m.addUnknownAttributes(request.unknownComprehensionRequired);
+  if (options.software !== undefined) m.addText(T.software, options.software);
+  return m.serialize({ ...(options.integrityKey ? { integrityKey: options.integrityKey } : {}), fingerprint: options.fingerprint ?? true });
+}
+
 /**
  * The reflexive address of a Binding success response. Throws StunErrorResponseError for an
  * error response and MalformedPacketError when the response carries no address.

@@ -18,7 +18,7 @@
  * comprehension-required ones are listed in `unknownComprehensionRequired` for the 420
  * response (RFC 8489 6.3.1).
  */
-import { MalformedPacketError } from "../errors.js";
+import { InvalidOptionError, MalformedPacketError } from "../errors.js";
 import { decodeErrorCode, encodeErrorCode, type StunErrorCode } from "./error-code.js";
 import { stunFingerprint } from "./fingerprint.js";
 import { checkUseCandidate, decodePriority, decodeTieBreaker, encodePriority, encodeTieBreaker } from "./ice-attributes.js";
@@ -91,7 +91,7 @@ export class StunMessage {
   private mi256Length = 0;
 
   constructor(init: StunMessageInit) {
-    if (init.transactionId.length !== 12) throw new MalformedPacketError(`Cannot make a STUN message: transaction ID of ${init.transactionId.length} bytes, need 12`);
+    if (init.transactionId.length !== 12) throw new InvalidOptionError(`Cannot make a STUN message: transaction ID of ${init.transactionId.length} bytes, need 12`);
     this.messageClass = init.messageClass;
     this.method = init.method & 0xfff;
     this.transactionId = init.transactionId;

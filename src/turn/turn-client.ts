@@ -23,7 +23,7 @@
  * - Failures end as a "error" event with a TurnError (wrong credentials, 403, 486, 508, 437,
  *   timeout), never a hang: every request is a bounded STUN transaction (RFC 8489 6.2.1).
  */
-import { checkInt, checkRange, InvalidOptionError } from "../errors.js";
+import { checkInt, checkRange, InvalidOptionError, MalformedPacketError } from "../errors.js";
 import { longTermKey } from "../stun/stun-credentials.js";
 import { StunAttributeType as T } from "../stun/stun-attribute-type.js";
 import { StunMessage } from "../stun/stun-message.js";
@@ -31,7 +31,6 @@ import { StunClass, StunMethod } from "../stun/stun-message-type.js";
 import { StunClientTransaction, type StunTransactionOptions } from "../stun/stun-transaction.js";
 import { newTransactionId, seededRandomFill, type RandomFill } from "../stun/transaction-id.js";
 import { formatTransportAddress, transportAddress, type TransportAddress } from "../stun/transport-address.js";
-import { MalformedPacketError } from "../errors.js";
 import { ChannelData, MAX_CHANNEL_NUMBER, MIN_CHANNEL_NUMBER } from "./channel-data.js";
 import { classifyDatagram } from "./classify-datagram.js";
 import { encodeChannelNumber, encodeRequestedTransport } from "./turn-attributes.js";

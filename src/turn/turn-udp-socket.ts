@@ -23,6 +23,11 @@ export interface TurnUdpSocketStats extends TurnClientStats {
   /** Datagrams from an address other than the TURN server, ignored. */
   foreignDropped: number;
   socketSendErrors: number;
+  /** Datagrams and bytes (UDP payload) exchanged with the TURN server. */
+  datagramsToServer: number;
+  bytesToServer: number;
+  datagramsFromServer: number;
+  bytesFromServer: number;
 }
 
 const wallUs = (): number => Math.round(performance.now() * 1000);
@@ -40,6 +45,10 @@ export class TurnUdpSocket {
   private timerAtUs = Infinity;
   private foreignDropped = 0;
   private socketSendErrors = 0;
+  private datagramsToServer = 0;
+  private bytesToServer = 0;
+  private datagramsFromServer = 0;
+  private bytesFromServer = 0;
   private closed = false;
   private allocWaiter: { resolve: () => void; reject: (e: TurnError) => void } | undefined;
   private closeWaiter: (() => void) | undefined;
@@ -126,20 +135,34 @@ export class TurnUdpSocket {
     });
   }
 
-  /** Releases the allocation (Refresh LIFETIME 0) and closes the socket. */
-  async close(): Promise<void> {
+  /**
+   * Releases the allocation (Refresh LIFETIME 0) and closes the socket. Waits for the server's
+   * answer at most `timeoutMs` (default 2000 ms); the allocation then expires on its own.
+   */
+  async close(timeoutMs = 2000): Promise<void> {
     if (this.closed) return;
+    let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       this.closeWaiter = resolve;
+      timer = setTimeout(resolve, timeoutMs);
       this.client.close(wallUs());
       this.pump();
     });
+    clearTimeout(timer);
     this.shutdown();
   }
 
   /** Counters. */
   stats(): TurnUdpSocketStats {
-    return { ...this.client.stats(), foreignDropped: this.foreignDropped, socketSendErrors: this.socketSendErrors };
+    return {
+      ...this.client.stats(),
+      foreignDropped: this.foreignDropped,
+      socketSendErrors: this.socketSendErrors,
+      datagramsToServer: this.datagramsToServer,
+      bytesToServer: this.bytesToServer,
+      datagramsFromServer: this.datagramsFromServer,
+      bytesFromServer: this.bytesFromServer,
+    };
   }
 
   private onMessage(data: Buffer, rinfo: RemoteInfo): void {
@@ -147,6 +170,8 @@ export class TurnUdpSocket {
       this.foreignDropped++;
       return;
     }
+    this.datagramsFromServer++;
+    this.bytesFromServer += data.byteLength;
     this.client.receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), wallUs());
     this.pump();
   }
@@ -155,6 +180,8 @@ export class TurnUdpSocket {
     if (this.closed) return;
     const server = this.client.server;
     for (let b = this.client.pollTransmit(); b !== undefined; b = this.client.pollTransmit()) {
+      this.datagramsToServer++;
+      this.bytesToServer += b.length;
       this.socket.send(b, server.port, server.address, (err) => {
         if (err) this.socketSendErrors++;
       });

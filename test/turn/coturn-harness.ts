@@ -52,6 +52,8 @@ export interface CoturnOptions {
   username?: string;
   password?: string;
   realm?: string;
+  /** Extra --listening-ip values (127.0.0.1 is always one), e.g. ["::1"]. */
+  extraListeningIps?: string[];
   /** Extra flags, e.g. ["--user-quota=1"]. */
   extraArgs?: string[];
 }
@@ -71,6 +73,7 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<Coturn> 
     `--min-port=${minPort}`, `--max-port=${maxPort}`, "--lt-cred-mech", `--user=${username}:${password}`, `--realm=${realm}`,
     "--fingerprint", "--no-tls", "--no-dtls", "--no-cli", "--no-rfc5780",
     "--allow-loopback-peers", "--allowed-peer-ip=127.0.0.1", "--denied-peer-ip=0.0.0.0-255.255.255.255",
+    ...(options.extraListeningIps ?? []).map((ip) => `--listening-ip=${ip}`),
     `--userdb=${join(dir, "turndb")}`, `--pidfile=${join(dir, "turn.pid")}`, "--log-file=stdout", "--simple-log", "-v",
     ...(options.extraArgs ?? []),
   ];
