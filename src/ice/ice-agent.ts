@@ -39,7 +39,7 @@
 import { checkInt, checkOneOf, InvalidOptionError, MalformedPacketError } from "../errors.js";
 import { classifyDatagram } from "../turn/classify-datagram.js";
 import { TurnClient, type TurnEvent } from "../turn/turn-client.js";
-import { bindingResponseAddress, createBindingRequest } from "../stun/stun-binding.js";
+import { bindingResponseAddress, createBindingError, createBindingRequest, createBindingSuccess } from "../stun/stun-binding.js";
 import { StunAttributeType as T } from "../stun/stun-attribute-type.js";
 import { shortTermKey } from "../stun/stun-credentials.js";
 import { StunMessage } from "../stun/stun-message.js";
@@ -1046,9 +1046,14 @@ export class IceAgent {
     }
     const remoteUfrag = username!.slice(colon + 1);
     this.counters.checksReceived++;
+    const local = relay ?? g.locals.find((l) => !l.turn && l.candidate.type === "host" && l.socketId === socketId);
+    if (m.unknownComprehensionRequired.length > 0) {
+      // RFC 8489 6.3.1: 420 with UNKNOWN-ATTRIBUTES.
+      this.respond(m, from, socketId, local, g, 420, nowUs);
+      return;
+    }
     const controlling = m.getTieBreaker(T.iceControlling);
     const controlled = m.getTieBreaker(T.iceControlled);
-    const local = relay ?? g.locals.find((l) => !l.turn && l.candidate.type === "host" && l.socketId === socketId);
     // RFC 8445 7.3.1.1: role conflict.
     if (this.roleValue === "controlling" && controlling !== undefined) {
       this.counters.roleConflicts++;
@@ -1102,10 +1107,9 @@ export class IceAgent {
   }
 
   private respond(req: StunMessage, from: TransportAddress, socketId: number, local: LocalCandidate | undefined, g: Generation, errorCode: number, nowUs: number): void {
-    const m = new StunMessage({ messageClass: errorCode ? StunClass.errorResponse : StunClass.successResponse, method: StunMethod.binding, transactionId: req.transactionId });
-    if (errorCode) m.addErrorCode({ code: errorCode, reason: "Role Conflict" });
-    else m.addXorAddress(T.xorMappedAddress, from);
-    const bytes = m.serialize({ integrityKey: g.key, fingerprint: true });
+    const bytes = errorCode
+      ? createBindingError(req, errorCode, errorCode === 487 ? "Role Conflict" : "Unknown Attribute", { integrityKey: g.key })
+      : createBindingSuccess(req, from, { integrityKey: g.key });
     if (local?.turn) this.sendOnPath(local, from, bytes, nowUs);
     else this.outTransmits.push({ socketId, to: from, data: bytes });
   }
@@ -1226,13 +1230,16 @@ export class IceAgent {
   private doRestart(nowUs: number): void {
     this.counters.restarts++;
     const old = this.gen;
-    // Drop a generation that never carried the selected pair (a restart during a restart).
-    if (this.previous && this.selected?.gen !== this.previous) {
-      for (const t of this.turns) if (t.gen === this.previous) this.closeTurn(t, nowUs);
+    // Only the generation carrying the selected pair is kept (for media and consent) until a
+    // pair of the new generation is selected; any other one is dropped now.
+    const keep = this.selected?.gen;
+    for (const g of [this.previous, old]) {
+      if (!g || g === keep) continue;
+      for (const t of this.turns) if (t.gen === g) this.closeTurn(t, nowUs);
+      for (const [k, t] of this.txs) if (t.gen === g) this.txs.delete(k);
     }
-    if (this.selected?.gen === old || !this.previous) this.previous = old;
-    else for (const t of this.turns) if (t.gen === old && t !== this.selected?.local.turn) this.closeTurn(t, nowUs);
-    for (const [k, t] of this.txs) if (t.gen === old && t.kind !== "consent") this.txs.delete(k);
+    for (const [k, t] of this.txs) if (t.gen === keep && t.kind !== "consent") this.txs.delete(k);
+    this.previous = keep;
     this.gen = this.newGeneration();
     this.outEvents.push({ type: "restarted", ufrag: this.gen.ufrag, pwd: this.gen.pwd });
     if (this.gathered) {
