@@ -229,8 +229,11 @@ export class CallKeyExchange {
   /**
    * Handles one received key message. Returns what to send back and any keys now confirmed;
    * throws a typed error (see the file comment) for a message that cannot be accepted.
+   * `switchIndexes` is used when the message is a rekey offer: where this side's streams will
+   * switch to the new keys (as for rekey()); omitted, they switch at index 0, i.e. as soon as
+   * this side has the confirmed keys (RekeyingSrtpSession's fallback covers the peer meanwhile).
    */
-  receive(bytes: Uint8Array, nowMs: number): KeyExchangeOutput {
+  receive(bytes: Uint8Array, nowMs: number, switchIndexes: readonly SwitchIndex[] = []): KeyExchangeOutput {
     this.checkUsable();
     this.counters.received++;
     let msg;
@@ -241,7 +244,7 @@ export class CallKeyExchange {
       throw err;
     }
     try {
-      if (msg instanceof KeyOffer) return this.onOffer(msg, nowMs);
+      if (msg instanceof KeyOffer) return this.onOffer(msg, nowMs, switchIndexes);
       if (msg instanceof KeyAnswer) return this.onAnswer(msg);
       return this.onConfirm(msg);
     } catch (err) {
@@ -306,7 +309,7 @@ export class CallKeyExchange {
     return offer.serialize();
   }
 
-  private onOffer(offer: KeyOffer, nowMs: number): KeyExchangeOutput {
+  private onOffer(offer: KeyOffer, nowMs: number, switchIndexes: readonly SwitchIndex[]): KeyExchangeOutput {
     if (offer.callId !== this.callId) throw new KeyExchangeStateError(`Cannot accept key offer: it is for call ${JSON.stringify(offer.callId)}, this exchange is for ${JSON.stringify(this.callId)}`);
     const setUp = offer.epoch === 0;
     if (setUp) {
@@ -344,7 +347,8 @@ export class CallKeyExchange {
       if (setUp) this.failSetUp(true);
       throw new KeyExchangeStateError(`Cannot accept key offer: none of the offered suites (${offer.suites.join(", ")}) is allowed here (${setUp ? this.suites.join(", ") : this.currentSuite()})`);
     }
-    const mySwitch: readonly SwitchIndex[] = [];
+    checkSwitchIndexes(switchIndexes);
+    const mySwitch: readonly SwitchIndex[] = setUp ? [] : switchIndexes;
     const ephemeralPrivate = new Uint8Array(X25519_KEY_BYTES);
     this.randomFill(ephemeralPrivate);
     const nonce = new Uint8Array(KEY_NONCE_BYTES);
