@@ -187,7 +187,7 @@ export class CallKeyExchange {
     return this.pending !== undefined;
   }
 
-  /** The peer's identity once set-up verified it. */
+  /** The peer's identity once set-up is confirmed. */
   get peerIdentity(): IdentityPublicKey | undefined {
     return this.peer;
   }
@@ -384,10 +384,7 @@ export class CallKeyExchange {
       this.identity.agree(offer.ephemeralKey, dh2);
       x25519(ephemeralPrivate, offer.ephemeralKey, dh3);
     });
-    if (setUp) {
-      this.peer = offer.identity;
-      this.st = "answered";
-    }
+    if (setUp) this.st = "answered";
     const confirm = new KeyConfirm(offer.epoch, "responder", (pending.keys as EpochKeys).confirmMac("responder"));
     this.counters.sent += 2;
     return { messages: [answer.serialize(), confirm.serialize()] };
@@ -494,6 +491,7 @@ export class CallKeyExchange {
       sendSwitchIndexes: p.mySwitchIndexes,
       receiveSwitchIndexes: p.peerSwitchIndexes,
     });
+    if (p.epoch === 0) this.peer = p.peerIdentity;
     this.#chainKey.set(ek.nextChainKey());
     ek.destroy();
     this.pending = undefined;
