@@ -12,8 +12,8 @@
  * packet's own sequence number says which side of the switch it is on. RFC 3711 Section 8.1
  * describes the same <From, To> index scheme for key changes without MKI.
  *
- * Robustness: if a packet fails authentication under the key its index selects, the other
- * session (if any) is tried once (counted as `fallbacks`): this covers a sender that switched
+ * Robustness: if a packet fails authentication (or the replay check) under the key its index
+ * selects, the other session (if any) is tried once (counted as `fallbacks`): this covers a sender that switched
  * late (its exchange finished after the announced index) or early (streams it did not announce).
  * SRTCP carries its own index, unrelated to RTP's, so SRTCP is unprotected with the current keys
  * and then the next; it is protected with the next keys once any RTP stream switched.
@@ -22,13 +22,14 @@
  * past its switch index (receive side) or has reached it (send side), or on promote().
  *
  * Send side and SRTP ROC: a fresh SrtpSession assumes ROC 0 for an SSRC it has not protected yet,
- * and SrtpSession has no setter for the send ROC. When a sending stream's ROC is above 0 at the
- * switch, this class brings the next session's send state to the stream's highest sent index by
- * protecting a few discarded dummy packets stepping at most 30000 indexes at a time (about 2.2 per
- * ROC unit); they are never sent and their indexes are at or below ones already used under the
- * old key. A `setSendRolloverCounter` on SrtpSession would make this unnecessary.
+ * and SrtpSession has no setter for the send ROC. When a stream's first packet under a scheduled
+ * session has a ROC above 0, this class first brings that session's send state to the index
+ * before it by protecting a few discarded dummy packets, stepping at most 30000 indexes at a time
+ * (about 2.2 per ROC unit, so ~70 for a 2-hour 300 packet/s stream); they are never sent, and
+ * each of their indexes is below the stream's real next one. A `setSendRolloverCounter` on
+ * SrtpSession would make this unnecessary.
  */
-import { AuthenticationError, checkInt } from "../errors.js";
+import { AuthenticationError, ReplayError, checkInt } from "../errors.js";
 import { guessRolloverCounter } from "../srtp/guess-rollover-counter.js";
 import type { SrtpSession } from "../srtp/srtp-session.js";
 import type { SwitchIndex } from "./key-message-codec.js";
@@ -44,7 +45,7 @@ export interface RekeyingSrtpSessionOptions {
 
 /** Counters. */
 export type RekeyingSrtpStats = {
-  /** Packets handled with the current / next session. */
+  /** Packets handled by the session in the current / the next slot (after a retirement the new keys are in the current slot). */
   current: number;
   next: number;
   /** Packets that failed under the index-selected session and succeeded under the other. */
@@ -70,10 +71,19 @@ export class RekeyingSrtpSession {
   private readonly sent = new Map<number, StreamIndex>();
   private readonly received = new Map<number, StreamIndex>();
   private anySentWithNext = false;
+  /** The constructor's session, never positioned (see positionSendStream). */
+  private readonly initial: SrtpSession;
+  /** SSRCs each scheduled session has protected already. */
+  private readonly positioned = new WeakMap<SrtpSession, Set<number>>();
   private readonly counters: RekeyingSrtpStats = { current: 0, next: 0, fallbacks: 0, scheduled: 0, retired: 0, rocPrimingPackets: 0 };
 
+  /**
+   * @param current the session of the call's current keys, used as it is (it may already carry
+   *   the streams). Sessions passed to scheduleSwitch must be fresh (created for that switch).
+   */
   constructor(current: SrtpSession, options: RekeyingSrtpSessionOptions = {}) {
     this.cur = current;
+    this.initial = current;
     this.retireAfter = checkInt("retireAfterPackets", options.retireAfterPackets ?? 2048, 0, 1 << 20);
   }
 
@@ -106,10 +116,6 @@ export class RekeyingSrtpSession {
     for (const [ssrc, index] of this.switchAt) {
       if (index > 0) next.setReceiveRolloverCounter(ssrc, Math.floor((index - 1) / 65536), (index - 1) % 65536);
     }
-    // Send side: bring the next session's ROC to each stream's highest sent index.
-    for (const [ssrc, st] of this.sent) {
-      if (st.roc > 0) this.primeSendRoc(next, ssrc, st.roc * 65536 + st.highestSeq);
-    }
   }
 
   /** Makes the next session current now (dropping the old one). */
@@ -127,7 +133,9 @@ export class RekeyingSrtpSession {
     const seq = packet.length >= 4 ? ((packet[2] as number) << 8) | (packet[3] as number) : 0;
     const index = this.track(this.sent, ssrc, seq, false);
     const useNext = this.nxt !== undefined && this.pick(ssrc, index);
-    const out = (useNext ? (this.nxt as SrtpSession) : this.cur).protectRtp(packet);
+    const session = useNext ? (this.nxt as SrtpSession) : this.cur;
+    if (session !== this.initial) this.positionSendStream(session, ssrc, index);
+    const out = session.protectRtp(packet);
     this.track(this.sent, ssrc, seq, true);
     if (useNext) {
       this.counters.next++;
@@ -183,8 +191,14 @@ export class RekeyingSrtpSession {
     try {
       out = op(first);
     } catch (err) {
-      if (!(err instanceof AuthenticationError) || other === undefined) throw err;
-      out = op(other);
+      // A ReplayError from the wrong session says nothing (its window holds the other key's
+      // indexes, e.g. SRTCP index 0 of both), so both it and a failed tag move on to the other.
+      if (!(err instanceof AuthenticationError || err instanceof ReplayError) || other === undefined) throw err;
+      try {
+        out = op(other);
+      } catch (err2) {
+        throw err2 instanceof AuthenticationError ? err : err2;
+      }
       used = other;
       this.counters.fallbacks++;
     }
@@ -219,6 +233,21 @@ export class RekeyingSrtpSession {
       if (st === undefined || st.roc * 65536 + st.highestSeq < at + after) return;
     }
     this.promote();
+  }
+
+  /**
+   * Before a scheduled session protects its first packet of `ssrc`, at packet index `index`:
+   * when that index has a ROC above 0, brings the session's send state to index - 1.
+   */
+  private positionSendStream(session: SrtpSession, ssrc: number, index: number): void {
+    let done = this.positioned.get(session);
+    if (done === undefined) {
+      done = new Set();
+      this.positioned.set(session, done);
+    }
+    if (done.has(ssrc)) return;
+    done.add(ssrc);
+    if (index - 1 >= 65536) this.primeSendRoc(session, ssrc, index - 1);
   }
 
   private primeSendRoc(session: SrtpSession, ssrc: number, targetIndex: number): void {

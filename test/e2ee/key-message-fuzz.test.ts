@@ -106,8 +106,8 @@ describe("key message parser", () => {
       const m = offer.slice();
       const flips = rng.int(1, 3);
       for (let f = 0; f < flips; f++) {
-        const i = rng.int(0, m.length - 1);
-        m[i] = (m[i] as number) ^ (1 << rng.int(0, 7));
+        const at = rng.int(0, m.length - 1);
+        m[at] = (m[at] as number) ^ (1 << rng.int(0, 7));
       }
       const cut = rng.int(0, 3) === 0 ? m.subarray(0, rng.int(0, m.length)) : m;
       const callee = bob.exchange("callee", `c${i}`, alice);
