@@ -28,7 +28,7 @@
  * refused), and nothing derived from attacker-supplied keys is ever handed out. destroy() at
  * hang-up zeroes every ephemeral key, chain key and SRTP key it holds or handed out.
  */
-import { MalformedPacketError, RtcpipeError, checkOneOf } from "../errors.js";
+import { InvalidOptionError, MalformedPacketError, RtcpipeError, checkOneOf, checkRange } from "../errors.js";
 import { SRTP_SUITE_NAMES, type SrtpSuiteName } from "../srtp/srtp-suite.js";
 import { CallSrtpKeys } from "./call-srtp-keys.js";
 import { IdentityChangedError, KeyConfirmationError, KeyExchangeStateError, SignatureError } from "./e2ee-errors.js";
@@ -205,6 +205,7 @@ export class CallKeyExchange {
   /** Caller: the signed offer that starts the call (epoch 0). `nowMs` is Unix time in ms. */
   createOffer(nowMs: number): Uint8Array {
     this.checkUsable();
+    checkNow(nowMs);
     if (this.role !== "caller") throw new KeyExchangeStateError("Cannot create a key offer: only the caller offers at set-up (the callee answers)");
     if (this.st !== "idle") throw new KeyExchangeStateError(`Cannot create a key offer: the exchange is ${this.st}, allowed only when idle`);
     const out = this.startEpoch(0, nowMs, []);
@@ -222,7 +223,8 @@ export class CallKeyExchange {
     this.checkUsable();
     if (this.st !== "established") throw new KeyExchangeStateError(`Cannot rekey: the call is ${this.st}, allowed only when established`);
     if (this.pending !== undefined) throw new KeyExchangeStateError(`Cannot rekey: the exchange of epoch ${this.pending.epoch} is still under way`);
-    checkSwitchIndexes(switchIndexes);
+    checkNow(nowMs);
+    checkLocalSwitchIndexes(switchIndexes);
     return this.startEpoch(this.epochNow + 1, nowMs, switchIndexes);
   }
 
@@ -235,6 +237,8 @@ export class CallKeyExchange {
    */
   receive(bytes: Uint8Array, nowMs: number, switchIndexes: readonly SwitchIndex[] = []): KeyExchangeOutput {
     this.checkUsable();
+    checkNow(nowMs);
+    checkLocalSwitchIndexes(switchIndexes);
     this.counters.received++;
     let msg;
     try {
@@ -245,7 +249,7 @@ export class CallKeyExchange {
     }
     try {
       if (msg instanceof KeyOffer) return this.onOffer(msg, nowMs, switchIndexes);
-      if (msg instanceof KeyAnswer) return this.onAnswer(msg);
+      if (msg instanceof KeyAnswer) return this.onAnswer(msg, nowMs);
       return this.onConfirm(msg);
     } catch (err) {
       this.count(err);
@@ -347,7 +351,6 @@ export class CallKeyExchange {
       if (setUp) this.failSetUp(true);
       throw new KeyExchangeStateError(`Cannot accept key offer: none of the offered suites (${offer.suites.join(", ")}) is allowed here (${setUp ? this.suites.join(", ") : this.currentSuite()})`);
     }
-    checkSwitchIndexes(switchIndexes);
     const mySwitch: readonly SwitchIndex[] = setUp ? [] : switchIndexes;
     const ephemeralPrivate = new Uint8Array(X25519_KEY_BYTES);
     this.randomFill(ephemeralPrivate);
@@ -377,20 +380,21 @@ export class CallKeyExchange {
       mySwitchIndexes: mySwitch,
       peerSwitchIndexes: offer.switchIndexes,
     };
-    this.pending = pending;
     // Responder: DH1 = X25519(EK_R, IK_I), DH2 = X25519(IK_R, EK_I), DH3 = X25519(EK_R, EK_I).
+    // (A low-order key in the offer throws here; nothing is kept.)
     this.derive(pending, (dh1, dh2, dh3) => {
       x25519(ephemeralPrivate, offer.identity.agreementKey, dh1);
       this.identity.agree(offer.ephemeralKey, dh2);
       x25519(ephemeralPrivate, offer.ephemeralKey, dh3);
     });
+    this.pending = pending;
     if (setUp) this.st = "answered";
     const confirm = new KeyConfirm(offer.epoch, "responder", (pending.keys as EpochKeys).confirmMac("responder"));
     this.counters.sent += 2;
     return { messages: [answer.serialize(), confirm.serialize()] };
   }
 
-  private onAnswer(answer: KeyAnswer): KeyExchangeOutput {
+  private onAnswer(answer: KeyAnswer, nowMs: number): KeyExchangeOutput {
     const p = this.pending;
     if (p === undefined || p.role !== "initiator" || p.answer !== undefined || answer.epoch !== p.epoch) {
       throw new KeyExchangeStateError(`Cannot accept key answer for epoch ${answer.epoch}: no offer of that epoch awaits an answer`);
@@ -409,7 +413,7 @@ export class CallKeyExchange {
     }
     if (setUp) {
       try {
-        this.knownPeers.verify(this.peerName, answer.identity, answer.timestampMs, this.acceptNewIdentity);
+        this.knownPeers.verify(this.peerName, answer.identity, nowMs, this.acceptNewIdentity);
       } catch (err) {
         this.failSetUp(true);
         throw err;
@@ -422,11 +426,18 @@ export class CallKeyExchange {
     p.peerIdentity = answer.identity;
     p.peerSwitchIndexes = answer.switchIndexes;
     // Initiator: DH1 = X25519(IK_I, EK_R), DH2 = X25519(EK_I, IK_R), DH3 = X25519(EK_I, EK_R).
-    this.derive(p, (dh1, dh2, dh3) => {
-      this.identity.agree(answer.ephemeralKey, dh1);
-      x25519(p.ephemeralPrivate, answer.identity.agreementKey, dh2);
-      x25519(p.ephemeralPrivate, answer.ephemeralKey, dh3);
-    });
+    try {
+      this.derive(p, (dh1, dh2, dh3) => {
+        this.identity.agree(answer.ephemeralKey, dh1);
+        x25519(p.ephemeralPrivate, answer.identity.agreementKey, dh2);
+        x25519(p.ephemeralPrivate, answer.ephemeralKey, dh3);
+      });
+    } catch (err) {
+      // A low-order key in the answer: this exchange cannot complete.
+      this.dropPending();
+      this.failSetUp(setUp);
+      throw err;
+    }
     return { messages: [] };
   }
 
@@ -538,5 +549,19 @@ export class CallKeyExchange {
     else if (err instanceof MalformedPacketError) c.malformed++;
     else if (err instanceof RtcpipeError && err.code === "ERR_REPLAYED") c.replayed++;
     else c.outOfState++;
+  }
+}
+
+function checkNow(nowMs: number): void {
+  checkRange("nowMs", nowMs, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/** Switch indexes given by this side's caller: InvalidOptionError rather than MalformedPacketError. */
+function checkLocalSwitchIndexes(list: readonly SwitchIndex[]): void {
+  if (!Array.isArray(list)) throw new InvalidOptionError("Cannot use switchIndexes: allowed is an array of { ssrc, index }");
+  try {
+    checkSwitchIndexes(list);
+  } catch (err) {
+    throw new InvalidOptionError((err as Error).message);
   }
 }

@@ -7,7 +7,7 @@
  *
  * One guard serves every call of an identity (keep it for the life of the process).
  */
-import { ReplayError, checkInt } from "../errors.js";
+import { ReplayError, checkInt, checkRange } from "../errors.js";
 
 export interface OfferReplayGuardOptions {
   /** Accepted clock difference in ms either way. Default 120000 (±2 min); allowed 1000..3600000. */
@@ -46,6 +46,8 @@ export class OfferReplayGuard {
    * Unix time in ms; `timestampMs` the offer's.
    */
   check(nonce: Uint8Array, timestampMs: number, nowMs: number): void {
+    checkRange("nowMs", nowMs, 0, Number.MAX_SAFE_INTEGER);
+    checkRange("timestampMs", timestampMs, 0, Number.MAX_SAFE_INTEGER);
     if (Math.abs(nowMs - timestampMs) > this.windowMs) {
       this.nTime++;
       throw new ReplayError(

@@ -256,6 +256,36 @@ describe("CallKeyExchange: replay, confirmation, state", () => {
     expect(callee.state).toBe("idle");
     expect(callee.receive(offer, NOW_MS).messages).toHaveLength(2);
   });
+  it("an authentic offer or answer with a low-order ephemeral key (RFC 7748 Section 6.1) is refused without deriving", () => {
+    const alice = new User("alice");
+    const bob = new User("bob");
+    const caller = alice.exchange("caller", "lo", bob);
+    const real = KeyOffer.parse(caller.createOffer(NOW_MS));
+    const lowOrder = KeyOffer.create({ ...real, nonce: new Uint8Array(16).fill(3), ephemeralKey: new Uint8Array(32) }, alice.identity).serialize();
+    const callee = bob.exchange("callee", "lo", alice);
+    expect(() => callee.receive(lowOrder, NOW_MS)).toThrow(/low-order point/);
+    expect(callee.stats().keysDerived).toBe(0);
+    expect(callee.exchangeInProgress).toBe(false);
+    // The genuine offer still goes through on the same exchange.
+    const [answer] = callee.receive(real.serialize(), NOW_MS).messages as [Uint8Array];
+    const badAnswer = KeyAnswer.create({ ...KeyAnswer.parse(answer), ephemeralKey: new Uint8Array(32) }, bob.identity).serialize();
+    expect(() => caller.receive(badAnswer, NOW_MS)).toThrow(/low-order point/);
+    expect(caller.stats().keysDerived).toBe(0);
+    expect(caller.state).toBe("failed");
+  });
+
+  it("validates its options and time arguments", () => {
+    const alice = new User("alice");
+    const bob = new User("bob");
+    expect(() => alice.exchange("caller", "has space", bob)).toThrow(/call id "has space"/);
+    expect(() => alice.exchange("caller", "c", bob, { suites: [] })).toThrow(/1 to 4 different suites/);
+    expect(() => alice.exchange("caller", "c", bob, { role: "host" as never })).toThrow(/role="host"/);
+    const x = alice.exchange("caller", "c", bob);
+    expect(() => x.createOffer(Number.NaN)).toThrow(/nowMs=NaN/);
+    const s = setUpCall(alice.exchange("caller", "d", bob), bob.exchange("callee", "d", alice));
+    expect(() => s.caller.rekey(NOW_MS, [{ ssrc: -1, index: 0 }])).toThrow(/switch SSRC -1/);
+    expect(() => s.caller.rekey(NOW_MS, [{ ssrc: 1, index: 2 ** 48 }])).toThrow(/48-bit/);
+  });
 });
 
 describe("CallKeyExchange: zeroing and redaction", () => {
