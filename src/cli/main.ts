@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { callCommand } from "./call-command.js";
 import { EXIT_CODES_HELP, ExitCode } from "./exit-codes.js";
+import { identityCommand } from "./identity-command.js";
 import { reportError } from "./report-error.js";
 import { receiveCommand } from "./receive-command.js";
 import { sendCommand } from "./send-command.js";
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   program.addCommand(sendCommand(setCode));
   program.addCommand(receiveCommand(setCode));
   program.addCommand(signalCommand(setCode));
+  program.addCommand(identityCommand(setCode));
   for (const c of program.commands) c.exitOverride().addHelpText("after", `\n${EXIT_CODES_HELP}\n`);
   try {
     await program.parseAsync(argv);

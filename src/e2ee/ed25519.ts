@@ -1,0 +1,70 @@
+/**
+ * Ed25519 signatures (RFC 8032 Section 5.1) on raw 32-byte keys, through Node's crypto. The
+ * private key (the 32-byte seed) stays in a Uint8Array the caller owns; each signature imports it
+ * through a PKCS#8 DER buffer that is zeroed straight after (see x25519.ts for what Node's
+ * KeyObject keeps).
+ */
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
+import { MalformedPacketError } from "../errors.js";
+import { zeroBytes } from "./secret-bytes.js";
+
+/** Ed25519 public and private (seed) key length in bytes (RFC 8032 Section 5.1.5). */
+export const ED25519_KEY_BYTES = 32;
+/** Ed25519 signature length in bytes (RFC 8032 Section 5.1.6). */
+export const ED25519_SIGNATURE_BYTES = 64;
+
+/** RFC 8410 prefixes for id-Ed25519 (1.3.101.112). */
+const PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
+const SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
+
+function importPrivate(privateKey: Uint8Array): KeyObject {
+  checkLength("private key", privateKey);
+  const der = Buffer.alloc(PKCS8_PREFIX.length + ED25519_KEY_BYTES);
+  der.set(PKCS8_PREFIX, 0);
+  der.set(privateKey, PKCS8_PREFIX.length);
+  try {
+    return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  } finally {
+    zeroBytes(der);
+  }
+}
+
+function importPublic(publicKey: Uint8Array): KeyObject {
+  checkLength("public key", publicKey);
+  const der = Buffer.alloc(SPKI_PREFIX.length + ED25519_KEY_BYTES);
+  der.set(SPKI_PREFIX, 0);
+  der.set(publicKey, SPKI_PREFIX.length);
+  return createPublicKey({ key: der, format: "der", type: "spki" });
+}
+
+/** The public key A of a 32-byte private key (RFC 8032 Section 5.1.5). */
+export function ed25519PublicKey(privateKey: Uint8Array): Uint8Array {
+  const jwk = createPublicKey(importPrivate(privateKey)).export({ format: "jwk" });
+  return new Uint8Array(Buffer.from(jwk.x as string, "base64url"));
+}
+
+/** The 64-byte signature of `message` (RFC 8032 Section 5.1.6). */
+export function ed25519Sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
+  return new Uint8Array(sign(null, message, importPrivate(privateKey)));
+}
+
+/**
+ * True when `signature` is a valid signature of `message` under `publicKey` (RFC 8032 Section
+ * 5.1.7); false for a wrong signature and for a public key that is not a valid point.
+ */
+export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== ED25519_SIGNATURE_BYTES) return false;
+  let key: KeyObject;
+  try {
+    key = importPublic(publicKey);
+    return verify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+function checkLength(what: string, key: Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== ED25519_KEY_BYTES) {
+    throw new MalformedPacketError(`Cannot use Ed25519 ${what}: it has ${key?.length} bytes, allowed is ${ED25519_KEY_BYTES}`);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * X25519 (RFC 7748 Section 5) on raw 32-byte keys, through Node's crypto (OpenSSL).
+ *
+ * Private keys stay in Uint8Arrays the caller owns (and zeroes). Node needs a KeyObject to run
+ * the function: each call wraps the raw key in a PKCS#8 DER buffer (RFC 8410), imports it, and
+ * zeroes that buffer straight after. The KeyObject holds its own copy inside OpenSSL, which
+ * JavaScript cannot overwrite; it is freed (OpenSSL clears ECX private keys on free) when the
+ * KeyObject is garbage-collected, a moment Node does not let us choose. Shared secrets come back
+ * from Node in a Buffer that is copied out and zeroed here.
+ */
+import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from "node:crypto";
+import { MalformedPacketError } from "../errors.js";
+import { zeroBytes } from "./secret-bytes.js";
+
+/** X25519 key and shared-secret length in bytes (RFC 7748 Section 5). */
+export const X25519_KEY_BYTES = 32;
+
+/** RFC 8410: PKCS#8 PrivateKeyInfo and SubjectPublicKeyInfo prefixes for id-X25519 (1.3.101.110). */
+const PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
+const SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00);
+
+/** Imports a raw X25519 private key, zeroing the DER copy it builds. */
+export function importX25519PrivateKey(privateKey: Uint8Array): KeyObject {
+  checkLength("private key", privateKey);
+  const der = Buffer.alloc(PKCS8_PREFIX.length + X25519_KEY_BYTES);
+  der.set(PKCS8_PREFIX, 0);
+  der.set(privateKey, PKCS8_PREFIX.length);
+  try {
+    return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  } finally {
+    zeroBytes(der);
+  }
+}
+
+/** Imports a raw X25519 public key (u-coordinate, RFC 7748 Section 5). */
+export function importX25519PublicKey(publicKey: Uint8Array): KeyObject {
+  checkLength("public key", publicKey);
+  const der = Buffer.alloc(SPKI_PREFIX.length + X25519_KEY_BYTES);
+  der.set(SPKI_PREFIX, 0);
+  der.set(publicKey, SPKI_PREFIX.length);
+  return createPublicKey({ key: der, format: "der", type: "spki" });
+}
+
+/** The public key X25519(k, 9) of a raw private key (RFC 7748 Section 6.1). */
+export function x25519PublicKey(privateKey: Uint8Array): Uint8Array {
+  const jwk = createPublicKey(importX25519PrivateKey(privateKey)).export({ format: "jwk" });
+  return new Uint8Array(Buffer.from(jwk.x as string, "base64url"));
+}
+
+/**
+ * The shared secret X25519(privateKey, publicKey) (RFC 7748 Sections 5 and 6.1), written into
+ * `out` (32 bytes) when given. Throws MalformedPacketError for a public key of a low-order point,
+ * whose result is all zero (Section 6.1: "check for the all-zero value and abort").
+ */
+export function x25519(privateKey: Uint8Array, publicKey: Uint8Array, out: Uint8Array = new Uint8Array(X25519_KEY_BYTES)): Uint8Array {
+  const priv = importX25519PrivateKey(privateKey);
+  const pub = importX25519PublicKey(publicKey);
+  let shared: Buffer;
+  try {
+    shared = diffieHellman({ privateKey: priv, publicKey: pub });
+  } catch (err) {
+    throw new MalformedPacketError("Cannot agree on an X25519 secret: the peer's public key is a low-order point (the result is all zero, RFC 7748 Section 6.1)");
+  }
+  out.set(shared);
+  zeroBytes(shared);
+  return out;
+}
+
+function checkLength(what: string, key: Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== X25519_KEY_BYTES) {
+    throw new MalformedPacketError(`Cannot use X25519 ${what}: it has ${key?.length} bytes, allowed is ${X25519_KEY_BYTES}`);
+  }
+}
