@@ -6,6 +6,7 @@ import { ReceiverReport } from "../rtcp/receiver-report.js";
 import { ReceiverStatistics } from "../rtcp/receiver-statistics.js";
 import type { ReportBlock } from "../rtcp/report-block.js";
 import { roundTripTimeUs } from "../rtcp/round-trip-time.js";
+import { ntpToUnixUs } from "../rtcp/ntp-time.js";
 import { RtcpCompoundPacket } from "../rtcp/rtcp-compound-packet.js";
 import type { RtcpPacket } from "../rtcp/rtcp-packet.js";
 import { SenderReport } from "../rtcp/sender-report.js";
@@ -45,6 +46,11 @@ export class RtcpReporter {
   transportFeedbackReceived = 0;
   reportsReceived = 0;
   lastRttUs = NaN;
+  /**
+   * The remote's latest SR per SSRC: its RTP timestamp and NTP wall time (RFC 3550 6.4.1), which
+   * map the remote's RTP clock to wall time (lip sync, and latency across processes on one host).
+   */
+  readonly senderReports = new Map<number, { rtpTimestamp: number; wallUs: number }>();
 
   constructor(
     private readonly cname: string,
@@ -116,6 +122,7 @@ export class RtcpReporter {
     for (const p of compound.packets) {
       if (p instanceof SenderReport) {
         this.receivers.get(p.ssrc)?.onSenderReport(p, nowUs);
+        this.senderReports.set(p.ssrc, { rtpTimestamp: p.rtpTimestamp, wallUs: ntpToUnixUs(p.ntpSeconds, p.ntpFraction) });
         this.onBlocks(p.reportBlocks, nowUs);
       } else if (p instanceof ReceiverReport) {
         this.onBlocks(p.reportBlocks, nowUs);

@@ -1,0 +1,474 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { CallKeyExchange } from "../e2ee/call-key-exchange.js";
+import type { CallSrtpKeys } from "../e2ee/call-srtp-keys.js";
+import { IdentityPublicKey } from "../e2ee/identity-public-key.js";
+import { loadIdentityFile } from "../e2ee/identity-file.js";
+import { KnownPeers, loadKnownPeers, saveKnownPeers } from "../e2ee/known-peers.js";
+import { OfferReplayGuard } from "../e2ee/offer-replay-guard.js";
+import { identityFingerprint, safetyNumber } from "../e2ee/safety-number.js";
+import { InvalidOptionError, MalformedPacketError, RtcpipeError } from "../errors.js";
+import { formatCandidateSdp, parseCandidateSdp } from "../ice/candidate-sdp.js";
+import type { IceEvent, IceSelectedPair, IceTurnServer } from "../ice/ice-agent.js";
+import { IceUdpTransport } from "../ice/ice-udp-transport.js";
+import { formatTransportAddress } from "../stun/transport-address.js";
+import type { AudioFrame } from "../media/audio-frame.js";
+import { SpeechLikeSource } from "../media/speech-like-source.js";
+import { TestPatternSource } from "../media/test-pattern-source.js";
+import type { VideoFrame } from "../media/video-frame.js";
+import { Percentiles } from "../metrics/percentiles.js";
+import { RealClock } from "../pipeline/clock.js";
+import { timestampDiff } from "../rtp/wrap-around-unwrapper.js";
+import { SignalingClient, type IncomingCall } from "../signaling/signaling-client.js";
+import { SeededRandom } from "../util/seeded-random.js";
+import { congestionFor, receiveConfigFor, sendConfigFor } from "./call-media.js";
+import { resolveCallOptions, type CallOptions } from "./call-options.js";
+import { DirectionMetrics } from "./direction-metrics.js";
+import { Peer } from "./peer.js";
+import type { SendConfig } from "./stream-config.js";
+
+/** Options of a call between two processes (`rtcpipe call --name A --peer B --signal URL`). */
+export interface RemoteCallOptions {
+  /** This side's identity on the signaling server. */
+  name: string;
+  /** Whom to call; both sides name each other, the one whose name sorts first sends the offer. */
+  peer: string;
+  /** The signaling server (`ws://127.0.0.1:PORT`). */
+  signalUrl: string;
+  /** TURN servers for relayed candidates (the lowest-RTT one is used). */
+  turnServers?: IceTurnServer[];
+  /** Relayed candidates only (RFC 8445 policy "relay"). */
+  forceRelay?: boolean;
+  /** Local addresses to gather host candidates on (default 127.0.0.1). */
+  bindAddresses?: string[];
+  /** Identity key file (`rtcpipe identity create`) and the pinned peers file. */
+  identityPath: string;
+  knownPeersPath: string;
+  /** Accept a peer identity that differs from its pin (and re-pin it). Default false. */
+  acceptNewIdentity?: boolean;
+  /** How long to wait for the peer to come online and the call to connect (default 30 s). */
+  connectTimeoutMs?: number;
+  /** Media options as for the emulated call (network impairment options do not apply). */
+  media?: CallOptions;
+  /** A line per event and per second, for the CLI. */
+  onLog?: (line: string) => void;
+}
+
+/** One event of the call set-up, in ms since the start. */
+export interface RemoteCallEvent {
+  tMs: number;
+  event: string;
+}
+
+/** What a call between processes measured on this side (the direction it received). */
+export interface RemoteCallReport {
+  tool: "rtcpipe";
+  mode: "remote";
+  name: string;
+  peer: string;
+  role: "caller" | "callee";
+  callId: string;
+  durationS: number;
+  /** Offer (sent or received) to the first decoded video frame, and to ICE connected (ms). */
+  setupMs: { offerToConnected: number; offerToFirstFrame: number };
+  ice: {
+    selected: { local: string; remote: string; localType: string; remoteType: string; relayed: boolean } | undefined;
+    restarts: number;
+    /** The longest time without received media after the first packet (ms): a path change shows here. */
+    longestMediaGapMs: number;
+    timeline: RemoteCallEvent[];
+    stats: Record<string, number>;
+  };
+  e2ee: { suite: string; epoch: number; peerFingerprint: string; safetyNumber: string; pin: string };
+  video?: { framesDecoded: number; fps: number; latencyMs: { p50: number; p95: number }; psnrDbMean: number; freezes: number; freezeMs: number };
+  audio?: { framesPlayed: number; concealedPct: number; latencyMs: { p50: number; p95: number } };
+  rtcp: { rttMs: number };
+  srtp: { authFailures: number; replayed: number; malformed: number };
+  bandwidth?: { estimateKbps: number };
+  peerStats: Record<string, number>;
+}
+
+/** The call description each side sends in its offer/answer payload. */
+interface CallDescription {
+  ice: { ufrag: string; pwd: string };
+  send: SendConfig;
+  /** Seed of the sender's test pattern (lets the receiver rebuild source frames for PSNR). */
+  patternSeed?: number;
+  /** The sender stamps transport-wide sequence numbers and wants TWCC feedback. */
+  transportCc: boolean;
+  /** Key-exchange messages (base64url). */
+  key: string[];
+}
+
+/** Everything else travels in "candidate" messages: trickled candidates, key messages, restarts. */
+interface CallUpdate {
+  candidate?: string;
+  endOfCandidates?: boolean;
+  key?: string[];
+  restart?: { ufrag: string; pwd: string };
+}
+
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString("base64url");
+const unb64 = (s: unknown): Uint8Array => {
+  if (typeof s !== "string" || !/^[A-Za-z0-9_-]*$/.test(s) || s.length > 8192) throw new MalformedPacketError("Cannot read a key message: not base64url text of at most 8 KiB");
+  return new Uint8Array(Buffer.from(s, "base64url"));
+};
+
+function parseJson(payload: string | undefined, what: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(payload ?? "");
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new MalformedPacketError(`Cannot read the peer's ${what}: not a JSON object`);
+}
+
+const isInt = (v: unknown, min: number, max: number): v is number => typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+
+/** Validates the peer's description: only what we can receive, in range. */
+function parseDescription(payload: string | undefined): CallDescription {
+  const d = parseJson(payload, "call description");
+  const fail = (why: string): never => {
+    throw new MalformedPacketError(`Cannot read the peer's call description: ${why}`);
+  };
+  const ice = d.ice as Record<string, unknown> | undefined;
+  if (!ice || typeof ice.ufrag !== "string" || typeof ice.pwd !== "string") fail("ice.ufrag / ice.pwd missing");
+  const send = d.send as Record<string, unknown> | undefined;
+  if (!send || typeof send !== "object") fail("send missing");
+  const v = send!.video as Record<string, unknown> | undefined;
+  if (v !== undefined) {
+    if (v.codec !== "vp8" && v.codec !== "vp9") fail("video.codec must be vp8 or vp9");
+    if (!isInt(v.ssrc, 0, 0xffffffff) || (v.rtxSsrc !== undefined && !isInt(v.rtxSsrc, 0, 0xffffffff))) fail("video SSRCs must be 32-bit integers");
+    if (!isInt(v.width, 16, 4096) || !isInt(v.height, 16, 4096) || typeof v.fps !== "number") fail("video size/fps out of range");
+  }
+  const a = send!.audio as Record<string, unknown> | undefined;
+  if (a !== undefined && (!isInt(a.ssrc, 0, 0xffffffff) || (a.channels !== 1 && a.channels !== 2))) fail("audio ssrc/channels invalid");
+  if (!Array.isArray(d.key) || d.key.length === 0 || d.key.length > 4) fail("key must list 1-4 key messages");
+  return {
+    ice: { ufrag: ice!.ufrag as string, pwd: ice!.pwd as string },
+    send: send as unknown as SendConfig,
+    patternSeed: isInt(d.patternSeed, 0, 0xffffffff) ? d.patternSeed : undefined,
+    transportCc: d.transportCc === true,
+    key: d.key as string[],
+  };
+}
+
+function describePair(p: IceSelectedPair): NonNullable<RemoteCallReport["ice"]["selected"]> {
+  return {
+    local: formatTransportAddress(p.local.address),
+    remote: formatTransportAddress(p.remote.address),
+    localType: p.local.type,
+    remoteType: p.remote.type,
+    relayed: p.local.type === "relay" || p.remote.type === "relay",
+  };
+}
+
+/**
+ * A real call between two processes: register on the signaling server, agree ephemeral call
+ * keys end to end (X3DH-style, src/e2ee/; the server relays opaque messages it cannot use),
+ * connect with ICE (direct first, TURN relay as fallback, restart on a path change), then run
+ * the same Peer as the emulated call on the wall clock over the selected pair. Resolves with
+ * what this side received; hangs up and zeroes the call keys at the end.
+ */
+export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteCallReport> {
+  const { name, peer: peerName, signalUrl } = options;
+  if (typeof name !== "string" || typeof peerName !== "string" || name === peerName) {
+    throw new InvalidOptionError("Cannot make a call: --name and --peer must be two different identities");
+  }
+  const o = resolveCallOptions({ ...options.media, realtime: true });
+  const log = options.onLog ?? (() => {});
+  const timeoutMs = options.connectTimeoutMs ?? 30_000;
+  const t0 = performance.now();
+  const timeline: RemoteCallEvent[] = [];
+  const note = (event: string): void => {
+    timeline.push({ tMs: Math.round(performance.now() - t0), event });
+    log(`  [${String(Math.round(performance.now() - t0)).padStart(5)} ms] ${event}`);
+  };
+  const role = name < peerName ? "caller" : "callee";
+  const { identity } = loadIdentityFile(options.identityPath);
+  const knownPeers = existsSync(options.knownPeersPath) ? loadKnownPeers(options.knownPeersPath) : new KnownPeers();
+  const rng = new SeededRandom(o.seed ^ (Date.now() & 0xffff));
+  const sendConfig = sendConfigFor(o, rng);
+  const patternSeed = o.seed;
+
+  const signaling = await SignalingClient.connect(signalUrl);
+  const ice = await IceUdpTransport.create({
+    role: role === "caller" ? "controlling" : "controlled",
+    turnServers: options.turnServers,
+    policy: options.forceRelay ? "relay" : "all",
+    bindAddresses: options.bindAddresses,
+    restartOnDisconnect: role === "caller",
+  });
+  let kx: CallKeyExchange | undefined;
+  let peer: Peer | undefined;
+  let callId = role === "caller" ? randomUUID() : "";
+  let remote: CallDescription | undefined;
+  let restarts = 0;
+  let hungUp = false;
+  let failure: Error | undefined;
+  let offerAt = NaN;
+  const waiters: (() => void)[] = [];
+  const wakeAll = (): void => waiters.splice(0).forEach((w) => w());
+  let keys: CallSrtpKeys | undefined;
+
+  const sendUpdate = (u: CallUpdate): void => {
+    if (callId) void signaling.candidate(peerName, callId, JSON.stringify(u)).catch(() => {});
+  };
+  ice.onEvent = (e: IceEvent) => {
+    if (e.type === "candidate") sendUpdate({ candidate: formatCandidateSdp(e.candidate) });
+    else if (e.type === "gathering-complete") sendUpdate({ endOfCandidates: true });
+    else if (e.type === "selected-pair") {
+      const p = describePair(e.pair);
+      note(`ICE selected ${p.localType} ${p.local} -> ${p.remoteType} ${p.remote}${p.relayed ? " (relayed)" : ""}`);
+      wakeAll();
+    } else if (e.type === "restarted") {
+      restarts++;
+      note("ICE restart: new credentials signaled");
+      sendUpdate({ restart: { ufrag: e.ufrag, pwd: e.pwd } });
+    } else if (e.type === "turn-selected") note(`TURN ${e.server.address}:${e.server.port} chosen (RTT ${e.rttMs ?? "?"} ms)`);
+    else if (e.type === "turn-error") note(`TURN ${e.server.address}:${e.server.port}: ${e.message}`);
+    else if (e.type === "disconnected" || e.type === "consent-lost") note(`ICE ${e.type}`);
+    else if (e.type === "failed") {
+      failure = new RtcpipeError("ERR_CLOSED", `Cannot connect to ${peerName}: ${e.reason}`);
+      wakeAll();
+    }
+  };
+
+  // Key messages: on an error the exchange refuses the call (a forged or swapped key).
+  const onKeyMessages = (messages: string[]): void => {
+    for (const m of messages) {
+      const out = kx!.receive(unb64(m), Date.now());
+      if (out.messages.length > 0) sendUpdate({ key: out.messages.map(b64) });
+      if (out.keys && !keys) {
+        keys = out.keys;
+        note(`call keys confirmed end to end (${out.keys.suite}); safety number ${safetyNumber(identity.publicKey, kx!.peerIdentity!)}`);
+        wakeAll();
+      }
+    }
+  };
+  const guard = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      note(`refused: ${failure.message}`);
+      wakeAll();
+    }
+  };
+  const description = (keyMessages: Uint8Array[]): string =>
+    JSON.stringify({ ice: ice.localCredentials, send: sendConfig, patternSeed, transportCc: o.abr, key: keyMessages.map(b64) } satisfies CallDescription);
+  const newExchange = (): CallKeyExchange =>
+    new CallKeyExchange({ identity, role, callId, peerName, knownPeers, replayGuard: new OfferReplayGuard(), suites: [o.srtpSuite], acceptNewIdentity: options.acceptNewIdentity });
+
+  signaling.on("offer", (m: IncomingCall) => guard(() => {
+    if (role !== "callee" || m.from !== peerName || remote) return;
+    callId = m.callId;
+    offerAt = performance.now();
+    note(`offer from ${m.from} (call ${callId})`);
+    remote = parseDescription(m.payload);
+    kx = newExchange();
+    const out = kx.receive(unb64(remote.key[0]), Date.now());
+    ice.setRemoteCredentials(remote.ice.ufrag, remote.ice.pwd);
+    void signaling.answer(peerName, callId, description(out.messages));
+    ice.gather();
+    wakeAll();
+  }));
+  signaling.on("answer", (m: IncomingCall) => guard(() => {
+    if (role !== "caller" || m.from !== peerName || m.callId !== callId || remote) return;
+    note(`answer from ${m.from}`);
+    remote = parseDescription(m.payload);
+    ice.setRemoteCredentials(remote.ice.ufrag, remote.ice.pwd);
+    onKeyMessages(remote.key);
+    wakeAll();
+  }));
+  signaling.on("candidate", (m: IncomingCall) => guard(() => {
+    if (m.from !== peerName || m.callId !== callId) return;
+    const u = parseJson(m.payload, "update") as CallUpdate;
+    if (typeof u.candidate === "string") ice.addRemoteCandidate(parseCandidateSdp(u.candidate));
+    if (u.endOfCandidates === true) ice.setRemoteEndOfCandidates();
+    if (u.restart && typeof u.restart.ufrag === "string" && typeof u.restart.pwd === "string") ice.setRemoteCredentials(u.restart.ufrag, u.restart.pwd);
+    if (Array.isArray(u.key)) onKeyMessages(u.key as string[]);
+  }));
+  signaling.on("hang-up", (m: IncomingCall) => {
+    if (m.from === peerName && m.callId === callId) {
+      hungUp = true;
+      note(`${peerName} hung up`);
+      wakeAll();
+    }
+  });
+  signaling.on("close", () => {
+    if (!hungUp) note("signaling connection closed");
+  });
+
+  const until = async (done: () => boolean, what: string): Promise<void> => {
+    const deadline = performance.now() + timeoutMs;
+    while (!done()) {
+      if (failure) throw failure;
+      if (hungUp) throw new RtcpipeError("ERR_CLOSED", `Cannot make the call: ${peerName} hung up`);
+      if (performance.now() > deadline) throw new RtcpipeError("ERR_CLOSED", `Cannot make the call: ${what} within ${timeoutMs} ms`);
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 100).unref();
+      });
+    }
+  };
+
+  try {
+    await signaling.register(name);
+    note(`registered as ${name} on ${signalUrl}; waiting for ${peerName}`);
+    let online = (await signaling.watch([peerName])).online.includes(peerName);
+    signaling.on("presence", (who, up) => {
+      if (who === peerName) {
+        online = up;
+        wakeAll();
+      }
+    });
+    await until(() => online, `${peerName} did not come online`);
+    note(`${peerName} is online; ${role}`);
+    if (role === "caller") {
+      kx = newExchange();
+      offerAt = performance.now();
+      await signaling.offer(peerName, callId, description([kx.createOffer(Date.now())]));
+      note(`offer sent (call ${callId})`);
+      ice.gather();
+    }
+    await until(() => keys !== undefined && ice.selectedPair !== undefined, "the call did not connect (keys and ICE)");
+    const connectedAt = performance.now();
+
+    // The media: the same Peer as the emulated call, on the wall clock, over the selected pair.
+    const r = remote!;
+    const clock = new RealClock();
+    const epochUs = Date.now() * 1000 - clock.nowUs();
+    const k = keys!;
+    const remoteSsrc = { video: r.send.video?.ssrc, audio: r.send.audio?.ssrc };
+    const captureOf = (kind: "video" | "audio", rtpTimestamp: number): number => {
+      // The remote's SR maps its RTP clock to wall time (RFC 3550 6.4.1); both run on one host's clock.
+      const ssrc = kind === "video" ? remoteSsrc.video : remoteSsrc.audio;
+      const sr = ssrc === undefined ? undefined : peer?.rtcp.senderReports.get(ssrc);
+      if (!sr) return NaN;
+      return sr.wallUs + (timestampDiff(rtpTimestamp, sr.rtpTimestamp) / (kind === "video" ? 90_000 : 48_000)) * 1e6 - epochUs;
+    };
+    peer = await Peer.create({
+      cname: name,
+      transport: ice,
+      clock,
+      send: sendConfig,
+      receive: { ...receiveConfigFor(o, r.send), transportCc: r.transportCc },
+      srtp: { suite: k.suite, send: { masterKey: k.sendMasterKey, masterSalt: k.sendMasterSalt }, receive: { masterKey: k.receiveMasterKey, masterSalt: k.receiveMasterSalt } },
+      wallClockUs: (t) => epochUs + t,
+      congestion: congestionFor(o),
+      addProcessingTime: false,
+      seed: o.seed,
+      annotateVideo: (f) => void (f.captureTimeUs = captureOf("video", f.rtpTimestamp)),
+      annotateAudio: (f) => void (f.captureTimeUs = captureOf("audio", f.rtpTimestamp)),
+    });
+    const startUs = clock.nowUs();
+    const endUs = startUs + o.durationS * 1e6;
+    const metrics = new DirectionMetrics(startUs, endUs, 1e6 / (r.send.video?.fps ?? 30));
+    const pattern = r.send.video && r.patternSeed !== undefined ? new TestPatternSource({ width: r.send.video.width, height: r.send.video.height, fps: r.send.video.fps, seed: r.patternSeed }) : undefined;
+    let firstFrameAt = NaN;
+    let lastMediaUs = NaN;
+    let longestGapUs = 0;
+    const onMedia = ice.onReceive;
+    // Arrival times on the call's clock (the transport stamps its own wall-clock base).
+    ice.onReceive = (data) => {
+      const now = clock.nowUs();
+      if (Number.isFinite(lastMediaUs)) longestGapUs = Math.max(longestGapUs, now - lastMediaUs);
+      lastMediaUs = now;
+      onMedia(data, now);
+    };
+    peer.onVideoFrame = (frame: VideoFrame, renderUs: number) => {
+      if (Number.isNaN(firstFrameAt)) {
+        firstFrameAt = performance.now();
+        note("first video frame decoded");
+      }
+      const index = pattern ? pattern.readFrameIndex(frame) : -1;
+      metrics.onVideoRendered(frame, renderUs, index >= 0 ? pattern!.frameAt(index) : undefined);
+    };
+    peer.onAudioFrame = (frame: AudioFrame, playUs, out) => metrics.onAudioPlayed(frame, playUs, out);
+    peer.start();
+    note("media started");
+
+    const video = o.video === "none" ? undefined : new TestPatternSource({ width: o.width, height: o.height, fps: o.fps, seed: patternSeed });
+    const audio = o.audio === "none" ? undefined : new SpeechLikeSource({ seed: o.seed + 7919 });
+    const frameUs = 1e6 / o.fps;
+    let vn = 0;
+    let an = 0;
+    const captureVideo = (): void => {
+      if (!video || hungUp || startUs + vn * frameUs >= endUs) return;
+      const f = video.next();
+      if (f) {
+        f.captureTimeUs = startUs + Math.round(vn * frameUs);
+        peer!.sendVideo(f, clock.nowUs());
+      }
+      vn++;
+      clock.at(startUs + Math.round(vn * frameUs), captureVideo);
+    };
+    const captureAudio = (): void => {
+      if (!audio || hungUp || startUs + an * 20_000 >= endUs) return;
+      const f = audio.next();
+      if (f) {
+        f.captureTimeUs = startUs + an * 20_000;
+        peer!.sendAudio(f, clock.nowUs());
+      }
+      an++;
+      clock.at(startUs + an * 20_000, captureAudio);
+    };
+    clock.at(startUs, captureVideo);
+    clock.at(startUs, captureAudio);
+    for (let s = 1; s <= Math.ceil(o.durationS) && !hungUp; s++) {
+      await new Promise((res) => setTimeout(res, Math.max(0, (startUs + s * 1e6 - clock.nowUs()) / 1000)));
+      const b = metrics.seconds[s - 1];
+      log(`  t=${String(s).padStart(3)}/${o.durationS} s  received ${b?.framesRendered ?? 0} frames  latency ${b ? Math.round(b.videoLatency.percentile(50)) : "-"} ms  RTT ${Math.round(peer.rtcp.lastRttUs / 1000)} ms`);
+    }
+    // Let the last frames arrive, then hang up.
+    await new Promise((res) => setTimeout(res, 300));
+    if (!hungUp) await signaling.hangUp(peerName, callId).catch(() => {});
+    note("hung up");
+    metrics.freezes.finish(Math.min(clock.nowUs(), endUs), startUs);
+    const st = peer.stats();
+    const srtp = peer.srtpStats();
+    const fz = metrics.freezes.stats();
+    const sel = ice.selectedPair;
+    const summarize = (p: Percentiles) => ({ p50: p.percentile(50), p95: p.percentile(95) });
+    const report: RemoteCallReport = {
+      tool: "rtcpipe",
+      mode: "remote",
+      name,
+      peer: peerName,
+      role,
+      callId,
+      durationS: o.durationS,
+      setupMs: { offerToConnected: Math.round(connectedAt - offerAt), offerToFirstFrame: Math.round(firstFrameAt - offerAt) },
+      ice: { selected: sel ? describePair(sel) : undefined, restarts, longestMediaGapMs: Math.round(longestGapUs / 1000), timeline, stats: ice.stats() },
+      e2ee: {
+        suite: k.suite,
+        epoch: kx!.epoch,
+        peerFingerprint: identityFingerprint(kx!.peerIdentity as IdentityPublicKey),
+        safetyNumber: safetyNumber(identity.publicKey, kx!.peerIdentity!),
+        pin: knownPeers.get(peerName) ? "pinned" : "unpinned",
+      },
+      video: r.send.video ? {
+        framesDecoded: metrics.framesRendered,
+        fps: metrics.framesRendered / o.durationS,
+        latencyMs: summarize(metrics.videoLatency),
+        psnrDbMean: metrics.psnrY.mean,
+        freezes: fz.count,
+        freezeMs: fz.totalMs,
+      } : undefined,
+      audio: r.send.audio ? { framesPlayed: metrics.audioSlots, concealedPct: metrics.audioSlots ? (100 * metrics.audioConcealed) / metrics.audioSlots : 0, latencyMs: summarize(metrics.audioLatency) } : undefined,
+      rtcp: { rttMs: peer.rtcp.lastRttUs / 1000 },
+      srtp: { authFailures: srtp.authFailures, replayed: srtp.replayed, malformed: srtp.malformed },
+      bandwidth: peer.bandwidth ? { estimateKbps: peer.bandwidth.controller.targetRateBps / 1000 } : undefined,
+      peerStats: st,
+    };
+    return report;
+  } finally {
+    peer?.close();
+    kx?.destroy(); // zeroes the ephemeral and SRTP keys (forward secrecy)
+    ice.close();
+    if (knownPeers.changed) saveKnownPeers(options.knownPeersPath, knownPeers);
+    await signaling.close().catch(() => {});
+  }
+}
