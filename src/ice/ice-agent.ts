@@ -555,6 +555,11 @@ export class IceAgent {
       this.onStun(data, from, localSocketId, undefined, nowUs);
       return this.drain();
     }
+    if (kind === "unknown" || kind === "channel-data") {
+      // RFC 7983: neither STUN nor media, or ChannelData from an address that is no TURN server of ours.
+      this.counters.malformedDropped++;
+      return this.drain();
+    }
     if (this.acceptMedia(localSocketId, from, nowUs)) this.outEvents.push({ type: "data", data, socketId: localSocketId, from });
     return this.drain();
   }

@@ -299,6 +299,35 @@ describe("IceAgent in memory (RFC 8445)", () => {
     expect(a.agent.handleDatagram(stale, transportAddress("10.0.0.2", 6000), 0, net.nowUs).transmits).toHaveLength(0);
   });
 
+  it("answers a check with an unknown comprehension-required attribute with 420 (RFC 8489 6.3.1)", () => {
+    const { b, a, net } = setup();
+    const bc = b.agent.localCredentials;
+    const req = check(`${bc.ufrag}:${a.agent.localCredentials.ufrag}`, shortTermKey(bc.pwd), 77, (m) => m.add(0x7777, new Uint8Array(4)));
+    const out = b.agent.handleDatagram(req, transportAddress("10.0.0.1", 5000), 0, net.nowUs).transmits;
+    expect(out).toHaveLength(1);
+    const resp = StunMessage.parse(out[0]!.data);
+    expect(resp.messageClass).toBe(StunClass.errorResponse);
+    expect(resp.errorCode?.code).toBe(420);
+    expect(resp.unknownAttributes).toEqual([0x7777]);
+  });
+
+  it("a second restart before the first completed still ends on the newest credentials", () => {
+    const { net, a, b } = setup();
+    net.run(5_000_000, both(a, b));
+    const oldPair = a.agent.selectedPair!;
+    net.handle(a, a.agent.restart(net.nowUs));
+    net.run(net.nowUs + 500);
+    net.handle(a, a.agent.restart(net.nowUs));
+    const newest = a.agent.localCredentials.ufrag;
+    net.run(net.nowUs + 5_000_000, () => a.agent.selectedPair?.ufrag === newest && b.agent.selectedPair?.ufrag === b.agent.localCredentials.ufrag);
+    expect(a.agent.selectedPair!.ufrag).toBe(newest);
+    expect(a.agent.selectedPair!.ufrag).not.toBe(oldPair.ufrag);
+    expect(a.agent.stats().restarts).toBe(2);
+    net.send(a, new Uint8Array([0x80, 0x44]));
+    net.run(net.nowUs + 5_000);
+    expect(b.received.at(-1)!.data[1]).toBe(0x44);
+  });
+
   it("reports failure once every pair failed and the peer ended its candidates", () => {
     const { net, a, b } = setup({ a: { checkRtoMs: 50, checkMaxTransmits: 3 }, pair: false });
     net.filter = () => false;

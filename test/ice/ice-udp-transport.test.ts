@@ -81,6 +81,35 @@ async function rttMs(a: IceUdpTransport, b: IceUdpTransport, n: number): Promise
 }
 
 describe("IceUdpTransport on loopback", () => {
+  it("validates its options", async () => {
+    await expect(IceUdpTransport.create({ bindAddresses: [] })).rejects.toThrow(/bindAddresses must list at least one IP address/);
+    await expect(IceUdpTransport.create({ taMs: 0 })).rejects.toThrow(/taMs/);
+  });
+
+  it("drops media before a pair is selected and media from strangers, counting both", async () => {
+    const t = await IceUdpTransport.create({});
+    const stranger = createSocket("udp4");
+    try {
+      t.send(Uint8Array.from([0x80, 1]), 0);
+      expect(t.stats().mediaSendDropped).toBe(1);
+      await new Promise<void>((r) => stranger.bind(0, "127.0.0.1", r));
+      let got = 0;
+      t.onReceive = () => got++;
+      t.gather();
+      const hostPort = t.agent.localCandidates[0]!.address.port;
+      stranger.send(Uint8Array.from([0x80, 0x60, 0, 0]), hostPort, "127.0.0.1");
+      stranger.send(Uint8Array.from([0x00, 0x01, 0, 0]), hostPort, "127.0.0.1"); // not STUN (too short)
+      const deadline = Date.now() + 2000;
+      while (t.stats().datagramsReceived < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(got).toBe(0);
+      expect(t.stats().mediaUnknownSource).toBe(1);
+      expect(t.stats().malformedDropped).toBe(1);
+    } finally {
+      stranger.close();
+      t.close();
+    }
+  });
+
   it("two agents connect host-host on 127.0.0.1 and exchange datagrams", async () => {
     const { a, b, setupMs } = await connectPair({}, {});
     try {
