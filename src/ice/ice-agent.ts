@@ -307,6 +307,8 @@ export class IceAgent {
   private consentLost = false;
   private gathered = false;
   private closed = false;
+  /** The latest time an input carried, for work that inputs without a time trigger. */
+  private lastNowUs = 0;
   private bucketTokens: number;
   private bucketAtUs = 0;
   private nextId = 1;
@@ -446,15 +448,13 @@ export class IceAgent {
     return this.drain();
   }
 
-  private lastNowUs = 0;
-
   /** Starts gathering (RFC 8445 5.1.1): host candidates now, srflx and relay as answers come. */
   gather(nowUs: number): IceOutput {
     this.lastNowUs = nowUs;
     if (this.closed) return this.drain();
     if (this.gathered) return this.drain();
-    this.gathered = true;
     if (this.sockets.length === 0) throw new InvalidOptionError("Cannot gather: no local socket; call addLocalSocket first");
+    this.gathered = true;
     for (const s of this.sockets) this.gatherSocket(this.gen, s, nowUs);
     this.checkGatheringDone(this.gen);
     return this.drain();

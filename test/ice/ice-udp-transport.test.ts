@@ -186,7 +186,7 @@ describe.runIf(haveCoturn)("IceUdpTransport through coturn", () => {
     direct.a.close();
     direct.b.close();
 
-    const { a, b, setupMs } = await connectPair({ policy: "relay", turnServers: turn }, { policy: "relay", turnServers: turn });
+    const { a, b, setupMs } = await connectPair({ policy: "relay", turnServers: turn, consentIntervalMs: 100 }, { policy: "relay", turnServers: turn, consentIntervalMs: 100 });
     try {
       expect(a.selectedPair!.local.type).toBe("relay");
       expect(b.selectedPair!.local.type).toBe("relay");
@@ -207,6 +207,11 @@ describe.runIf(haveCoturn)("IceUdpTransport through coturn", () => {
       expect(relayBytes).toBe(100 * 1004);
       expect(tc.stats().channelDataSent).toBeGreaterThanOrEqual(100);
       const relayRtt = await rttMs(a, b, 50);
+      // Consent freshness (RFC 7675) runs through the relay too.
+      const until = Date.now() + 3000;
+      while ((a.stats().consentResponses < 2 || b.stats().consentResponses < 2) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(a.stats().consentResponses).toBeGreaterThan(0);
+      expect(b.stats().consentResponses).toBeGreaterThan(0);
       console.log(
         `ICE via coturn (forced relay) on loopback: set-up ${setupMs.toFixed(1)} ms, median RTT ${relayRtt.toFixed(3)} ms vs direct ${directRtt.toFixed(3)} ms; ` +
           `100 x 1000 B: ${relayBytes} B relayed vs ${directBytes} B direct (+${(((relayBytes - directBytes) / directBytes) * 100).toFixed(1)}%)`,
