@@ -1164,6 +1164,18 @@ export class IceAgent {
       for (const [k, t] of this.txs) if (t.gen === this.previous) this.txs.delete(k);
       this.previous = undefined;
     }
+    // RFC 8445 8.1.2: the checks are over: drop Waiting/Frozen pairs and stop retransmitting
+    // In-Progress ones of lower priority.
+    const g = p.gen;
+    g.triggered.length = 0;
+    for (const x of g.pairs) {
+      if (x === p) continue;
+      if (x.state === "waiting" || x.state === "frozen" || (x.state === "in-progress" && x.priority < p.priority)) {
+        if (x.txKey) this.txs.delete(x.txKey);
+        x.txKey = undefined;
+        x.state = "failed";
+      }
+    }
     this.outEvents.push({ type: "selected-pair", pair: describePair(p) });
   }
 
