@@ -127,6 +127,18 @@ describe("IceUdpTransport on loopback", () => {
       b.close();
     }
   });
+
+  it("connects host-host over IPv6 loopback (::1)", async () => {
+    const { a, b } = await connectPair({ bindAddresses: ["::1"] }, { bindAddresses: ["::1"] });
+    try {
+      expect(a.selectedPair!.local.address).toMatchObject({ family: 6, address: "::1" });
+      expect(b.selectedPair!.remote.address.port).toBe(a.selectedPair!.local.address.port);
+      expect(await exchange(a, b, 20, 100)).toEqual({ atB: 20, atA: 20 });
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
 });
 
 /** A UDP proxy that delays every datagram by `delayMs` each way (the kernel has no netem). */
