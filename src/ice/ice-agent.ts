@@ -107,7 +107,9 @@ export interface IceAgentOptions {
   maxPairs?: number;
   /** Candidate policy. Default "all". */
   policy?: IcePolicy;
+  /** STUN servers asked for server-reflexive candidates. Default none. */
   stunServers?: IceStunServer[];
+  /** TURN servers; the one of the lowest measured RTT gives the relayed candidate. Default none. */
   turnServers?: IceTurnServer[];
   /** TURN allocation lifetime. Default 600 s. */
   turnLifetimeS?: number;
@@ -496,7 +498,7 @@ export class IceAgent {
   setRemoteEndOfCandidates(nowUs: number): IceOutput {
     this.lastNowUs = nowUs;
     this.gen.remoteEnd = true;
-    this.checkFailed(nowUs);
+    this.checkFailed();
     return this.drain();
   }
 
@@ -587,7 +589,7 @@ export class IceAgent {
     if (nowUs >= this.nextCheckUs) this.sendNextCheck(nowUs);
     this.maybeNominate(nowUs);
     this.consentWork(nowUs);
-    this.checkFailed(nowUs);
+    this.checkFailed();
     return this.drain();
   }
 
@@ -907,7 +909,7 @@ export class IceAgent {
     if (t.kind === "check" && t.pair && t.pair.state === "in-progress") {
       t.pair.state = "failed";
       t.pair.txKey = undefined;
-      this.checkFailed(nowUs);
+      this.checkFailed();
       this.maybeNominate(nowUs);
     }
   }
@@ -989,7 +991,7 @@ export class IceAgent {
         return;
       }
       p.state = "failed";
-      this.checkFailed(nowUs);
+      this.checkFailed();
       return;
     }
     this.counters.successResponses++;
@@ -997,7 +999,7 @@ export class IceAgent {
     const sameLocal = relay ? p.local === relay : !p.local.turn && p.local.socketId === socketId;
     if (!sameTransportAddress(from, p.remote.address) || !sameLocal) {
       p.state = "failed";
-      this.checkFailed(nowUs);
+      this.checkFailed();
       return;
     }
     const mapped = m.getXorAddress(T.xorMappedAddress);
@@ -1235,11 +1237,10 @@ export class IceAgent {
     return undefined;
   }
 
-  private checkFailed(nowUs: number): void {
+  private checkFailed(): void {
     const g = this.gen;
     if (g.failedReported || !g.remoteEnd || !g.gatheringDone || this.selected?.gen === g) return;
     if (g.pairs.some((p) => p.state !== "failed") || g.triggered.length > 0) return;
-    void nowUs;
     g.failedReported = true;
     this.outEvents.push({ type: "failed", reason: `Cannot connect: all ${g.pairs.length} candidate pairs failed` });
   }
