@@ -107,7 +107,9 @@ export interface IceAgentOptions {
   maxPairs?: number;
   /** Candidate policy. Default "all". */
   policy?: IcePolicy;
+  /** STUN servers asked for server-reflexive candidates. Default none. */
   stunServers?: IceStunServer[];
+  /** TURN servers; the one of the lowest measured RTT gives the relayed candidate. Default none. */
   turnServers?: IceTurnServer[];
   /** TURN allocation lifetime. Default 600 s. */
   turnLifetimeS?: number;
@@ -307,6 +309,8 @@ export class IceAgent {
   private consentLost = false;
   private gathered = false;
   private closed = false;
+  /** The latest time an input carried, for work that inputs without a time trigger. */
+  private lastNowUs = 0;
   private bucketTokens: number;
   private bucketAtUs = 0;
   private nextId = 1;
@@ -446,15 +450,13 @@ export class IceAgent {
     return this.drain();
   }
 
-  private lastNowUs = 0;
-
   /** Starts gathering (RFC 8445 5.1.1): host candidates now, srflx and relay as answers come. */
   gather(nowUs: number): IceOutput {
     this.lastNowUs = nowUs;
     if (this.closed) return this.drain();
     if (this.gathered) return this.drain();
-    this.gathered = true;
     if (this.sockets.length === 0) throw new InvalidOptionError("Cannot gather: no local socket; call addLocalSocket first");
+    this.gathered = true;
     for (const s of this.sockets) this.gatherSocket(this.gen, s, nowUs);
     this.checkGatheringDone(this.gen);
     return this.drain();
@@ -496,7 +498,7 @@ export class IceAgent {
   setRemoteEndOfCandidates(nowUs: number): IceOutput {
     this.lastNowUs = nowUs;
     this.gen.remoteEnd = true;
-    this.checkFailed(nowUs);
+    this.checkFailed();
     return this.drain();
   }
 
@@ -555,6 +557,11 @@ export class IceAgent {
       this.onStun(data, from, localSocketId, undefined, nowUs);
       return this.drain();
     }
+    if (kind === "unknown" || kind === "channel-data") {
+      // RFC 7983: neither STUN nor media, or ChannelData from an address that is no TURN server of ours.
+      this.counters.malformedDropped++;
+      return this.drain();
+    }
     if (this.acceptMedia(localSocketId, from, nowUs)) this.outEvents.push({ type: "data", data, socketId: localSocketId, from });
     return this.drain();
   }
@@ -582,7 +589,7 @@ export class IceAgent {
     if (nowUs >= this.nextCheckUs) this.sendNextCheck(nowUs);
     this.maybeNominate(nowUs);
     this.consentWork(nowUs);
-    this.checkFailed(nowUs);
+    this.checkFailed();
     return this.drain();
   }
 
@@ -902,7 +909,7 @@ export class IceAgent {
     if (t.kind === "check" && t.pair && t.pair.state === "in-progress") {
       t.pair.state = "failed";
       t.pair.txKey = undefined;
-      this.checkFailed(nowUs);
+      this.checkFailed();
       this.maybeNominate(nowUs);
     }
   }
@@ -984,7 +991,7 @@ export class IceAgent {
         return;
       }
       p.state = "failed";
-      this.checkFailed(nowUs);
+      this.checkFailed();
       return;
     }
     this.counters.successResponses++;
@@ -992,7 +999,7 @@ export class IceAgent {
     const sameLocal = relay ? p.local === relay : !p.local.turn && p.local.socketId === socketId;
     if (!sameTransportAddress(from, p.remote.address) || !sameLocal) {
       p.state = "failed";
-      this.checkFailed(nowUs);
+      this.checkFailed();
       return;
     }
     const mapped = m.getXorAddress(T.xorMappedAddress);
@@ -1159,6 +1166,18 @@ export class IceAgent {
       for (const [k, t] of this.txs) if (t.gen === this.previous) this.txs.delete(k);
       this.previous = undefined;
     }
+    // RFC 8445 8.1.2: the checks are over: drop Waiting/Frozen pairs and stop retransmitting
+    // In-Progress ones of lower priority.
+    const g = p.gen;
+    g.triggered.length = 0;
+    for (const x of g.pairs) {
+      if (x === p) continue;
+      if (x.state === "waiting" || x.state === "frozen" || (x.state === "in-progress" && x.priority < p.priority)) {
+        if (x.txKey) this.txs.delete(x.txKey);
+        x.txKey = undefined;
+        x.state = "failed";
+      }
+    }
     this.outEvents.push({ type: "selected-pair", pair: describePair(p) });
   }
 
@@ -1218,11 +1237,10 @@ export class IceAgent {
     return undefined;
   }
 
-  private checkFailed(nowUs: number): void {
+  private checkFailed(): void {
     const g = this.gen;
     if (g.failedReported || !g.remoteEnd || !g.gatheringDone || this.selected?.gen === g) return;
     if (g.pairs.some((p) => p.state !== "failed") || g.triggered.length > 0) return;
-    void nowUs;
     g.failedReported = true;
     this.outEvents.push({ type: "failed", reason: `Cannot connect: all ${g.pairs.length} candidate pairs failed` });
   }

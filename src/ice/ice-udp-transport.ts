@@ -13,7 +13,7 @@ import { InvalidOptionError } from "../errors.js";
 import type { Transport } from "../net/transport.js";
 import { classifyDatagram } from "../turn/classify-datagram.js";
 import { transportAddress, type TransportAddress } from "../stun/transport-address.js";
-import { IceAgent, type IceAgentOptions, type IceEvent, type IceOutput, type IceSelectedPair } from "./ice-agent.js";
+import { IceAgent, type IceAgentOptions, type IceAgentStats, type IceEvent, type IceOutput, type IceSelectedPair } from "./ice-agent.js";
 import type { IceCandidate } from "./ice-candidate.js";
 
 /** Options of IceUdpTransport.create. */
@@ -25,8 +25,7 @@ export interface IceUdpTransportOptions extends Omit<IceAgentOptions, "randomFil
 }
 
 /** Counters of an IceUdpTransport: the agent's plus the sockets'. */
-export interface IceUdpTransportStats {
-  [key: string]: number;
+export interface IceUdpTransportStats extends IceAgentStats {
   /** Datagrams and bytes put on the wire (all kinds: checks, TURN, media). */
   datagramsSent: number;
   bytesSent: number;
@@ -172,7 +171,7 @@ export class IceUdpTransport implements Transport {
   }
 
   /** Counters: the agent's and the sockets'. */
-  stats(): IceUdpTransportStats & Record<string, number> {
+  stats(): IceUdpTransportStats {
     return { ...this.agent.stats(), ...this.counters };
   }
 

@@ -222,6 +222,31 @@ describe("IceAgent in memory (RFC 8445)", () => {
     expect(b.agent.connected).toBe(true);
   });
 
+  it("fuzz: mutated real checks and responses never throw and leave the connection up", () => {
+    const { net, a, b } = setup({ b: { maxChecksPerSecond: 100_000 } });
+    const captured: Uint8Array[] = [];
+    net.filter = (d) => {
+      if (d.data[0]! <= 3 && captured.length < 50) captured.push(d.data.slice());
+      return true;
+    };
+    net.run(5_000_000, both(a, b));
+    expect(captured.length).toBeGreaterThan(3);
+    const rng = new SeededRandom(8445);
+    const from = transportAddress("10.0.0.1", 5000);
+    for (let i = 0; i < 5000; i++) {
+      const m = captured[rng.int(0, captured.length - 1)]!.slice();
+      for (let k = rng.int(1, 3); k > 0; k--) m[rng.int(0, m.length - 1)] = rng.int(0, 255);
+      const out = b.agent.handleDatagram(rng.int(0, 3) === 0 ? m.subarray(0, rng.int(0, m.length)) : m, from, 0, net.nowUs);
+      expect(out.events.some((e) => e.type === "failed")).toBe(false);
+    }
+    const st = b.agent.stats();
+    expect(st.malformedDropped + st.authFailures + st.responsesDropped + st.mediaUnknownSource).toBeGreaterThan(4000);
+    expect(b.agent.connected).toBe(true);
+    net.send(a, new Uint8Array([0x80, 0x55]));
+    net.run(net.nowUs + 5_000);
+    expect(b.received.at(-1)!.data[1]).toBe(0x55);
+  });
+
   it("rate-limits a flood of valid checks and counts what it drops", () => {
     const { net, b, a } = setup({ b: { maxChecksPerSecond: 200 } });
     const bc = b.agent.localCredentials;
@@ -297,6 +322,35 @@ describe("IceAgent in memory (RFC 8445)", () => {
     // Checks with the old credentials are now refused.
     const stale = check(`${oldA.ufrag}:${oldB.ufrag}`, shortTermKey(oldA.pwd), 9);
     expect(a.agent.handleDatagram(stale, transportAddress("10.0.0.2", 6000), 0, net.nowUs).transmits).toHaveLength(0);
+  });
+
+  it("answers a check with an unknown comprehension-required attribute with 420 (RFC 8489 6.3.1)", () => {
+    const { b, a, net } = setup();
+    const bc = b.agent.localCredentials;
+    const req = check(`${bc.ufrag}:${a.agent.localCredentials.ufrag}`, shortTermKey(bc.pwd), 77, (m) => m.add(0x7777, new Uint8Array(4)));
+    const out = b.agent.handleDatagram(req, transportAddress("10.0.0.1", 5000), 0, net.nowUs).transmits;
+    expect(out).toHaveLength(1);
+    const resp = StunMessage.parse(out[0]!.data);
+    expect(resp.messageClass).toBe(StunClass.errorResponse);
+    expect(resp.errorCode?.code).toBe(420);
+    expect(resp.unknownAttributes).toEqual([0x7777]);
+  });
+
+  it("a second restart before the first completed still ends on the newest credentials", () => {
+    const { net, a, b } = setup();
+    net.run(5_000_000, both(a, b));
+    const oldPair = a.agent.selectedPair!;
+    net.handle(a, a.agent.restart(net.nowUs));
+    net.run(net.nowUs + 500);
+    net.handle(a, a.agent.restart(net.nowUs));
+    const newest = a.agent.localCredentials.ufrag;
+    net.run(net.nowUs + 5_000_000, () => a.agent.selectedPair?.ufrag === newest && b.agent.selectedPair?.ufrag === b.agent.localCredentials.ufrag);
+    expect(a.agent.selectedPair!.ufrag).toBe(newest);
+    expect(a.agent.selectedPair!.ufrag).not.toBe(oldPair.ufrag);
+    expect(a.agent.stats().restarts).toBe(2);
+    net.send(a, new Uint8Array([0x80, 0x44]));
+    net.run(net.nowUs + 5_000);
+    expect(b.received.at(-1)!.data[1]).toBe(0x44);
   });
 
   it("reports failure once every pair failed and the peer ended its candidates", () => {

@@ -16,13 +16,14 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const P = "icx";
 const NS = { a: `${P}-a`, r: `${P}-r`, b: `${P}-b` };
-const ROOT = resolve(import.meta.dirname, "../..");
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const TURN = { address: "10.99.2.4", port: 3478, username: "test", password: "secret" };
 
 function run(args: string[], allowFail = false): string {

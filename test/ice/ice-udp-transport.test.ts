@@ -81,6 +81,35 @@ async function rttMs(a: IceUdpTransport, b: IceUdpTransport, n: number): Promise
 }
 
 describe("IceUdpTransport on loopback", () => {
+  it("validates its options", async () => {
+    await expect(IceUdpTransport.create({ bindAddresses: [] })).rejects.toThrow(/bindAddresses must list at least one IP address/);
+    await expect(IceUdpTransport.create({ taMs: 0 })).rejects.toThrow(/taMs/);
+  });
+
+  it("drops media before a pair is selected and media from strangers, counting both", async () => {
+    const t = await IceUdpTransport.create({});
+    const stranger = createSocket("udp4");
+    try {
+      t.send(Uint8Array.from([0x80, 1]), 0);
+      expect(t.stats().mediaSendDropped).toBe(1);
+      await new Promise<void>((r) => stranger.bind(0, "127.0.0.1", r));
+      let got = 0;
+      t.onReceive = () => got++;
+      t.gather();
+      const hostPort = t.agent.localCandidates[0]!.address.port;
+      stranger.send(Uint8Array.from([0x80, 0x60, 0, 0]), hostPort, "127.0.0.1");
+      stranger.send(Uint8Array.from([0x00, 0x01, 0, 0]), hostPort, "127.0.0.1"); // not STUN (too short)
+      const deadline = Date.now() + 2000;
+      while (t.stats().datagramsReceived < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(got).toBe(0);
+      expect(t.stats().mediaUnknownSource).toBe(1);
+      expect(t.stats().malformedDropped).toBe(1);
+    } finally {
+      stranger.close();
+      t.close();
+    }
+  });
+
   it("two agents connect host-host on 127.0.0.1 and exchange datagrams", async () => {
     const { a, b, setupMs } = await connectPair({}, {});
     try {
@@ -93,6 +122,18 @@ describe("IceUdpTransport on loopback", () => {
       const s = a.stats();
       expect(s.mediaWireBytesSent).toBe(s.mediaPayloadBytesSent);
       console.log(`ICE host-host on loopback: set-up ${setupMs.toFixed(1)} ms, median RTT ${rtt.toFixed(3)} ms, 200 x 1200 B: ${s.mediaWireBytesSent} B on the wire`);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it("connects host-host over IPv6 loopback (::1)", async () => {
+    const { a, b } = await connectPair({ bindAddresses: ["::1"] }, { bindAddresses: ["::1"] });
+    try {
+      expect(a.selectedPair!.local.address).toMatchObject({ family: 6, address: "::1" });
+      expect(b.selectedPair!.remote.address.port).toBe(a.selectedPair!.local.address.port);
+      expect(await exchange(a, b, 20, 100)).toEqual({ atB: 20, atA: 20 });
     } finally {
       a.close();
       b.close();
@@ -157,7 +198,7 @@ describe.runIf(haveCoturn)("IceUdpTransport through coturn", () => {
     direct.a.close();
     direct.b.close();
 
-    const { a, b, setupMs } = await connectPair({ policy: "relay", turnServers: turn }, { policy: "relay", turnServers: turn });
+    const { a, b, setupMs } = await connectPair({ policy: "relay", turnServers: turn, consentIntervalMs: 100 }, { policy: "relay", turnServers: turn, consentIntervalMs: 100 });
     try {
       expect(a.selectedPair!.local.type).toBe("relay");
       expect(b.selectedPair!.local.type).toBe("relay");
@@ -178,6 +219,11 @@ describe.runIf(haveCoturn)("IceUdpTransport through coturn", () => {
       expect(relayBytes).toBe(100 * 1004);
       expect(tc.stats().channelDataSent).toBeGreaterThanOrEqual(100);
       const relayRtt = await rttMs(a, b, 50);
+      // Consent freshness (RFC 7675) runs through the relay too.
+      const until = Date.now() + 3000;
+      while ((a.stats().consentResponses < 2 || b.stats().consentResponses < 2) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(a.stats().consentResponses).toBeGreaterThan(0);
+      expect(b.stats().consentResponses).toBeGreaterThan(0);
       console.log(
         `ICE via coturn (forced relay) on loopback: set-up ${setupMs.toFixed(1)} ms, median RTT ${relayRtt.toFixed(3)} ms vs direct ${directRtt.toFixed(3)} ms; ` +
           `100 x 1000 B: ${relayBytes} B relayed vs ${directBytes} B direct (+${(((relayBytes - directBytes) / directBytes) * 100).toFixed(1)}%)`,
