@@ -9,6 +9,10 @@ import type { CallOptions } from "../session/call-options.js";
 import { ExitCode } from "./exit-codes.js";
 import { reportError } from "./report-error.js";
 import { parseBitrate, parseChoice, parseNumber, parseSize } from "./option-parsers.js";
+import { defaultIdentityPath } from "../e2ee/identity-file.js";
+import type { IceTurnServer } from "../ice/ice-agent.js";
+import { runRemoteCall, type RemoteCallReport } from "../session/remote-call.js";
+import { defaultKnownPeersPath } from "./identity-command.js";
 
 interface CallFlags {
   duration: string;
@@ -44,6 +48,60 @@ interface CallFlags {
   out?: string;
   json?: boolean;
   progress: boolean;
+  name?: string;
+  peer?: string;
+  signal?: string;
+  turn: string[];
+  turnUser?: string;
+  turnPass?: string;
+  forceRelay?: boolean;
+  identity?: string;
+  knownPeers?: string;
+  acceptNewIdentity?: boolean;
+  connectTimeout: string;
+}
+
+/** `turn:HOST:PORT` (RFC 7065, UDP; the port defaults to 3478) as an ICE TURN server. */
+export function parseTurnUrl(url: string, username: string | undefined, password: string | undefined): IceTurnServer {
+  const m = /^turn:(\[[0-9a-fA-F:]+\]|[0-9.]+)(?::(\d{1,5}))?(?:\?transport=udp)?$/.exec(url);
+  if (!m) throw new InvalidOptionError(`Cannot use --turn ${JSON.stringify(url)}: allowed is turn:IP[:PORT] with a numeric IPv4 or [IPv6] address (UDP)`);
+  const port = m[2] === undefined ? 3478 : Number(m[2]);
+  if (port < 1 || port > 65535) throw new InvalidOptionError(`Cannot use --turn ${url}: the port must be 1-65535`);
+  if (!username || password === undefined) throw new InvalidOptionError("Cannot use --turn without --turn-user and --turn-pass (TURN long-term credentials, RFC 8656)");
+  return { address: m[1]!.replace(/^\[|\]$/g, ""), port, username, password };
+}
+
+/** The one-screen summary of a call between processes. */
+export function remoteSummaryText(r: RemoteCallReport): string {
+  const sel = r.ice.selected;
+  const lines = [
+    `rtcpipe call: ${r.name} ${r.role === "caller" ? "called" : "answered"} ${r.peer} (call ${r.callId}), ${r.durationS} s`,
+    `  ICE: ${sel ? `${sel.localType} ${sel.local} -> ${sel.remoteType} ${sel.remote}${sel.relayed ? " (relayed)" : " (direct)"}` : "no pair"}, ${r.ice.restarts} restarts, longest media gap ${r.ice.longestMediaGapMs} ms; offer to connected ${r.setupMs.offerToConnected} ms, to first frame ${r.setupMs.offerToFirstFrame} ms`,
+    `  keys: ${r.e2ee.suite} agreed end to end (epoch ${r.e2ee.epoch}), peer identity ${r.e2ee.pin}; safety number ${r.e2ee.safetyNumber}`,
+  ];
+  if (r.video) lines.push(`  video received: ${r.video.framesDecoded} frames (${f1(r.video.fps)} fps), latency p50/p95 ${f1(r.video.latencyMs.p50)}/${f1(r.video.latencyMs.p95)} ms, PSNR ${f1(r.video.psnrDbMean, 2)} dB, freezes ${r.video.freezes} (${f1(r.video.freezeMs, 0)} ms)`);
+  if (r.audio) lines.push(`  audio received: ${r.audio.framesPlayed} frames, ${f1(r.audio.concealedPct, 2)}% concealed, latency p50/p95 ${f1(r.audio.latencyMs.p50)}/${f1(r.audio.latencyMs.p95)} ms`);
+  lines.push(`  RTT ${f1(r.rtcp.rttMs)} ms; SRTP: ${r.srtp.authFailures} auth failures, ${r.srtp.replayed} replayed${r.bandwidth ? `; estimate ${f1(r.bandwidth.estimateKbps, 0)} kbps` : ""}`);
+  return lines.join("\n");
+}
+
+async function runRemoteFromFlags(flags: CallFlags): Promise<RemoteCallReport> {
+  if (!flags.name || !flags.peer || !flags.signal) throw new InvalidOptionError("Cannot make a call between processes: --name, --peer and --signal go together (e.g. --name alice --peer bob --signal ws://127.0.0.1:8080)");
+  if (!/^wss?:\/\//.test(flags.signal)) throw new InvalidOptionError(`Cannot use --signal ${JSON.stringify(flags.signal)}: allowed is a ws:// or wss:// URL`);
+  const impairments: [string, string | undefined][] = [["--loss", flags.loss === "0" ? undefined : flags.loss], ["--delay", flags.delay === "0" ? undefined : flags.delay], ["--jitter", flags.jitter === "0" ? undefined : flags.jitter], ["--rate", flags.rate], ["--loss-trace", flags.lossTrace], ["--rate-trace", flags.rateTrace], ["--burst", flags.burst]];
+  const used = impairments.filter(([, v]) => v !== undefined).map(([k]) => k);
+  if (used.length > 0) throw new InvalidOptionError(`Cannot impair a real path: ${used.join(", ")} apply only to the emulated network (without --signal)`);
+  const media = callOptionsFromFlags(flags);
+  const turnServers = flags.turn.map((u) => parseTurnUrl(u, flags.turnUser, flags.turnPass));
+  if (flags.forceRelay && turnServers.length === 0) throw new InvalidOptionError("Cannot use --force-relay without --turn: a relayed path needs a TURN server");
+  return runRemoteCall({
+    name: flags.name, peer: flags.peer, signalUrl: flags.signal, turnServers, forceRelay: flags.forceRelay ?? false,
+    identityPath: flags.identity ?? defaultIdentityPath(), knownPeersPath: flags.knownPeers ?? defaultKnownPeersPath(),
+    acceptNewIdentity: flags.acceptNewIdentity ?? false,
+    connectTimeoutMs: parseNumber("--connect-timeout", flags.connectTimeout, 1, 3600) * 1000,
+    media,
+    onLog: flags.progress ? (line) => process.stderr.write(`${line}\n`) : undefined,
+  });
 }
 
 /** Turns command-line flags into CallOptions; every bad value throws InvalidOptionError. */
@@ -151,11 +209,32 @@ export function callCommand(setCode: (code: number) => void): Command {
     .option("--min-bitrate <bps>", "adaptive bitrate: least total rate", "30k")
     .option("--max-bitrate <bps>", "adaptive bitrate: most total rate", "2.5M")
     .option("--mtu <bytes>", "largest RTP packet before the SRTP tag", "1200")
+    .option("--name <identity>", "a call between processes: this side's identity on the signaling server")
+    .option("--peer <identity>", "a call between processes: whom to call (both sides name each other)")
+    .option("--signal <url>", "a call between processes: the signaling server, e.g. ws://127.0.0.1:8080 (rtcpipe signal)")
+    .option("--turn <url>", "TURN server turn:IP[:PORT] for relayed candidates (repeat for several: the lowest RTT relays)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--turn-user <name>", "TURN username (long-term credentials)")
+    .option("--turn-pass <password>", "TURN password")
+    .option("--force-relay", "use relayed candidates only (through --turn)")
+    .option("--identity <file>", "identity key file (rtcpipe identity create); default ~/.config/rtcpipe/identity.json")
+    .option("--known-peers <file>", "pinned peer identities; default next to the identity file")
+    .option("--accept-new-identity", "accept (and re-pin) a peer whose identity key changed")
+    .option("--connect-timeout <s>", "wait this long for the peer and the connection", "30")
     .option("--out <dir>", "write report.json and report.html here")
     .option("--json", "print report.json to stdout instead of the summary")
     .option("--no-progress", "do not print progress lines")
     .action(async (flags: CallFlags) => {
       try {
+        if (flags.signal !== undefined || flags.peer !== undefined || flags.name !== undefined) {
+          const remote = await runRemoteFromFlags(flags);
+          if (flags.out) {
+            mkdirSync(flags.out, { recursive: true });
+            writeFileSync(join(flags.out, "report.json"), JSON.stringify(remote, null, 2));
+          }
+          process.stdout.write(flags.json ? `${JSON.stringify(remote, null, 2)}\n` : `${remoteSummaryText(remote)}\n`);
+          setCode(ExitCode.OK);
+          return;
+        }
         const options = callOptionsFromFlags(flags);
         if (flags.progress) {
           options.onProgress = (p) =>
