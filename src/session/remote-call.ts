@@ -26,6 +26,7 @@ import { resolveCallOptions, type CallOptions } from "./call-options.js";
 import { DirectionMetrics } from "./direction-metrics.js";
 import { Peer } from "./peer.js";
 import type { SendConfig } from "./stream-config.js";
+import { warmUpCodecs } from "./warm-up-codecs.js";
 
 /** Options of a call between two processes (`rtcpipe call --name A --peer B --signal URL`). */
 export interface RemoteCallOptions {
@@ -106,6 +107,8 @@ interface CallUpdate {
   endOfCandidates?: boolean;
   key?: string[];
   restart?: { ufrag: string; pwd: string };
+  /** The sender's Peer exists (codecs loaded): media sent now is received. */
+  ready?: boolean;
 }
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString("base64url");
@@ -208,6 +211,7 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
   let hungUp = false;
   let failure: Error | undefined;
   let offerAt = NaN;
+  let remoteReady = false;
   const waiters: (() => void)[] = [];
   const wakeAll = (): void => waiters.splice(0).forEach((w) => w());
   let keys: CallSrtpKeys | undefined;
@@ -289,6 +293,10 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     if (u.endOfCandidates === true) ice.setRemoteEndOfCandidates();
     if (u.restart && typeof u.restart.ufrag === "string" && typeof u.restart.pwd === "string") ice.setRemoteCredentials(u.restart.ufrag, u.restart.pwd);
     if (Array.isArray(u.key)) onKeyMessages(u.key as string[]);
+    if (u.ready === true) {
+      remoteReady = true;
+      wakeAll();
+    }
   }));
   signaling.on("hang-up", (m: IncomingCall) => {
     if (m.from === peerName && m.callId === callId) {
@@ -314,6 +322,8 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     }
   };
 
+  // Compile and tier up the codecs while signaling and ICE run (not as a stall at the first frame).
+  const warm = warmUpCodecs(o.video === "none" ? undefined : { codec: o.video, width: o.width, height: o.height }, o.audio !== "none");
   try {
     await signaling.register(name);
     note(`registered as ${name} on ${signalUrl}; waiting for ${peerName}`);
@@ -387,6 +397,10 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
       metrics.onVideoRendered(frame, renderUs, index >= 0 ? pattern!.frameAt(index) : undefined);
     };
     peer.onAudioFrame = (frame: AudioFrame, playUs, out) => metrics.onAudioPlayed(frame, playUs, out);
+    await warm;
+    // Both Peers exist before either sends: the first keyframe is not lost to a peer still loading.
+    sendUpdate({ ready: true });
+    await until(() => remoteReady, `${peerName} did not get ready for media`);
     peer.start();
     note("media started");
 

@@ -40,22 +40,26 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-async function callPair(extra: string[]): Promise<[RemoteCallReport, RemoteCallReport]> {
+async function callPair(extra: string[], [x, y] = ["alice", "bob"]): Promise<[RemoteCallReport, RemoteCallReport]> {
   const common = ["--signal", server.url, "--duration", "4", "--size", "160x120", "--bitrate", "150k", "--json", ...extra];
-  const [a, b] = await Promise.all([run(["--name", "alice", "--peer", "bob", ...ids("alice"), ...common]), run(["--name", "bob", "--peer", "alice", ...ids("bob"), ...common])]);
+  const [a, b] = await Promise.all([run(["--name", x!, "--peer", y!, ...ids(x!), ...common]), run(["--name", y!, "--peer", x!, ...ids(y!), ...common])]);
   expect(a.code, a.stderr).toBe(0);
   expect(b.code, b.stderr).toBe(0);
   return [JSON.parse(a.stdout) as RemoteCallReport, JSON.parse(b.stdout) as RemoteCallReport];
 }
 
+// Loopback adds almost nothing, but two real-time processes share 2 cores with the test
+// runner: bounds leave room for scheduling stalls while still failing a broken path.
 function expectMediaBothWays(reports: RemoteCallReport[]): void {
   for (const r of reports) {
     expect(r.video!.framesDecoded).toBeGreaterThan(0.6 * 4 * 30);
-    expect(r.video!.freezes).toBeLessThanOrEqual(1);
-    expect(r.audio!.concealedPct).toBeLessThan(5);
+    expect(r.video!.freezes).toBeLessThanOrEqual(2);
+    expect(r.audio!.concealedPct).toBeLessThan(15);
     expect(r.srtp.authFailures).toBe(0);
+    // Capture time across processes comes from the remote's SR (RFC 3550 6.4.1).
     expect(r.video!.latencyMs.p50).toBeGreaterThan(0);
-    expect(r.video!.latencyMs.p50).toBeLessThan(400);
+    expect(r.video!.latencyMs.p50).toBeLessThan(600);
+    expect(r.video!.psnrDbMean).toBeGreaterThan(15); // source rebuilt from the frame-index barcode
   }
 }
 
@@ -106,7 +110,7 @@ describe("rtcpipe call relayed through coturn (--force-relay)", () => {
   });
   it.runIf(ok)("both sides relay, media flows both ways, and the relayed set-up time is reported", async () => {
     const t = turn!;
-    const [a, b] = await callPair(["--turn", `turn:127.0.0.1:${t.port}`, "--turn-user", t.username, "--turn-pass", t.password, "--force-relay"]);
+    const [a, b] = await callPair(["--turn", `turn:127.0.0.1:${t.port}`, "--turn-user", t.username, "--turn-pass", t.password, "--force-relay"], ["carol", "dave"]);
     expectMediaBothWays([a, b]);
     expect(a.ice.selected!.relayed).toBe(true);
     expect(a.ice.selected!.localType).toBe("relay");
