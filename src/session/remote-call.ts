@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import { CallKeyExchange } from "../e2ee/call-key-exchange.js";
 import type { CallSrtpKeys } from "../e2ee/call-srtp-keys.js";
 import { IdentityPublicKey } from "../e2ee/identity-public-key.js";
@@ -155,6 +155,20 @@ function parseDescription(payload: string | undefined): CallDescription {
     transportCc: d.transportCc === true,
     key: d.key as string[],
   };
+}
+
+/**
+ * Debugging only, like TLS's SSLKEYLOGFILE: with RTCPIPE_SRTP_KEYLOG=FILE set, this call's SRTP
+ * master keys are appended to FILE so a capture can be decrypted (tests prove with it that the
+ * wire carries SRTP under the agreed keys). It defeats forward secrecy for that call: a warning
+ * says so every time.
+ */
+function writeKeyLog(callId: string, name: string, k: CallSrtpKeys): void {
+  const file = process.env.RTCPIPE_SRTP_KEYLOG;
+  if (!file) return;
+  process.stderr.write(`rtcpipe: WARNING: writing this call's SRTP keys to ${file} (RTCPIPE_SRTP_KEYLOG): anyone with that file can decrypt the call\n`);
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+  appendFileSync(file, `${JSON.stringify({ callId, name, suite: k.suite, sendKey: hex(k.sendMasterKey), sendSalt: hex(k.sendMasterSalt), receiveKey: hex(k.receiveMasterKey), receiveSalt: hex(k.receiveMasterSalt) })}\n`, { mode: 0o600 });
 }
 
 function describePair(p: IceSelectedPair): NonNullable<RemoteCallReport["ice"]["selected"]> {
@@ -345,6 +359,7 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     }
     await until(() => keys !== undefined && ice.selectedPair !== undefined, "the call did not connect (keys and ICE)");
     const connectedAt = performance.now();
+    writeKeyLog(callId, name, keys!);
 
     // The media: the same Peer as the emulated call, on the wall clock, over the selected pair.
     const r = remote!;

@@ -117,3 +117,96 @@ describe("rtcpipe call relayed through coturn (--force-relay)", () => {
     console.log(`relayed: offer→connected ${a.setupMs.offerToConnected}/${b.setupMs.offerToConnected} ms, offer→first frame ${a.setupMs.offerToFirstFrame}/${b.setupMs.offerToFirstFrame} ms, video p50 ${a.video!.latencyMs.p50.toFixed(0)} ms`);
   }, 90_000);
 });
+
+describe("what the wire and the signaling server see of a call (end-to-end keys)", () => {
+  const haveTshark = hasTool("tshark") && process.getuid?.() === 0;
+  if (!haveTshark && process.env["CI"]) throw new Error("tshark (as root) is needed for the capture test: ./scripts/install-deps.sh");
+  it.runIf(haveTshark)("a tshark capture of the call on loopback holds only STUN and SRTP/SRTCP that decrypts under the agreed keys; the server's heap holds no key", async () => {
+    const { SrtpSession } = await import("../../src/srtp/srtp-session.js");
+    const { isRtcpPacket } = await import("../../src/srtp/is-rtcp-packet.js");
+    const v8 = await import("node:v8");
+    const cap = join(dir, "call.pcapng");
+    const keylog = join(dir, "keys.log");
+    const tsharkLog = join(dir, "tshark.log");
+    // UDP on loopback only (the signaling WebSocket is TCP).
+    const ts = spawn("tshark", ["-i", "lo", "-f", "udp", "-w", cap], { stdio: ["ignore", "ignore", "pipe"] });
+    let tsErr = "";
+    ts.stderr.on("data", (d: Buffer) => (tsErr += d.toString()));
+    for (let i = 0; i < 100 && !tsErr.includes("Capturing on"); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(tsErr, tsharkLog).toContain("Capturing on");
+    const common = ["--signal", server.url, "--duration", "3", "--size", "160x120", "--json"];
+    const env = { ...process.env, RTCPIPE_SRTP_KEYLOG: keylog };
+    const runEnv = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const p = spawn(process.execPath, ["--import", "tsx", join(REPO, "bin/rtcpipe-dev.ts"), "call", ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        p.on("close", (code) => resolve({ code, stdout, stderr }));
+      });
+    const [a, b] = await Promise.all([runEnv(["--name", "erin", "--peer", "frank", ...ids("erin"), ...common]), runEnv(["--name", "frank", "--peer", "erin", ...ids("frank"), ...common])]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(a.stderr).toMatch(/WARNING: writing this call's SRTP keys/);
+    // The signaling server runs in this process: snapshot its heap now, before this test reads
+    // the key log (after that the keys are in this heap as the test's own strings).
+    const snapPath = v8.writeHeapSnapshot(join(dir, "server.heapsnapshot"));
+    await new Promise((r) => setTimeout(r, 300));
+    ts.kill("SIGINT");
+    await new Promise((r) => ts.on("close", r));
+
+    // Every datagram of the call: STUN (first byte 0-3, RFC 7983) or SRTP/SRTCP.
+    const out = spawnSync("tshark", ["-r", cap, "-T", "fields", "-e", "udp.payload"], { encoding: "utf8", maxBuffer: 1 << 28 });
+    const payloads = out.stdout.split("\n").filter((l) => l.length > 0).map((h) => new Uint8Array(Buffer.from(h.replace(/:/g, ""), "hex")));
+    const keys = readFileSync(keylog, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { callId: string; name: string; suite: string; sendKey: string; sendSalt: string });
+    expect(keys).toHaveLength(2);
+    expect(keys[0]!.callId).toBe(keys[1]!.callId);
+    const fromHex = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
+    const sessions = keys.map((k) => new SrtpSession({ suite: k.suite as "AEAD_AES_128_GCM", masterKey: fromHex(k.sendKey), masterSalt: fromHex(k.sendSalt) }));
+    let stun = 0;
+    let srtp = 0;
+    let srtcp = 0;
+    let other = 0;
+    for (const p of payloads) {
+      const first = p[0] ?? 255;
+      if (first <= 3) {
+        stun++;
+        continue;
+      }
+      if (first < 128 || first > 191) {
+        other++;
+        continue;
+      }
+      // It decrypts and authenticates under one direction's send keys: SRTP, not plaintext.
+      const rtcp = isRtcpPacket(p);
+      const opened = sessions.some((s) => {
+        try {
+          const plain = rtcp ? s.unprotectRtcp(p) : s.unprotectRtp(p);
+          return plain.length > 0;
+        } catch {
+          return false;
+        }
+      });
+      if (!opened) other++;
+      else if (rtcp) srtcp++;
+      else srtp++;
+    }
+    console.log(`capture: ${payloads.length} UDP datagrams: ${stun} STUN, ${srtp} SRTP, ${srtcp} SRTCP, ${other} other`);
+    expect(other).toBe(0);
+    expect(srtp).toBeGreaterThan(300);
+    expect(srtcp).toBeGreaterThan(4);
+    expect(stun).toBeGreaterThan(0);
+
+    // The server's heap has the call id it relayed (positive control) but no SRTP key or salt in
+    // any text form.
+    const snap = readFileSync(snapPath, "utf8");
+    expect(snap).toContain(keys[0]!.callId);
+    for (const k of keys) {
+      for (const secret of [k.sendKey, k.sendSalt]) {
+        const bytes = Buffer.from(secret, "hex");
+        for (const form of [secret, bytes.toString("base64"), bytes.toString("base64url")]) expect(snap.includes(form)).toBe(false);
+      }
+    }
+  }, 120_000);
+});
