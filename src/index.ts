@@ -58,6 +58,26 @@ export type { VideoQualityLadderOptions, VideoQualityState, VideoQualityDecision
 export { CpuOveruseDetector } from "./congestion/cpu-overuse-detector.js";
 export type { CpuOveruseDetectorOptions, CpuSignal } from "./congestion/cpu-overuse-detector.js";
 
+// e2ee
+export { CallKeyExchange, type CallKeyExchangeOptions, type CallKeyExchangeState, type CallKeyExchangeStats, type CallRole, type KeyExchangeOutput } from "./e2ee/call-key-exchange.js";
+export { CallSrtpKeys } from "./e2ee/call-srtp-keys.js";
+export { IdentityKeyPair, secureRandomFill, type RandomFill as E2eeRandomFill } from "./e2ee/identity-key-pair.js";
+export { IdentityPublicKey } from "./e2ee/identity-public-key.js";
+export { loadIdentityFile, saveIdentityFile, defaultIdentityPath, type LoadedIdentity } from "./e2ee/identity-file.js";
+export { KnownPeers, loadKnownPeers, saveKnownPeers, type KnownPeer, type PinVerdict } from "./e2ee/known-peers.js";
+export { OfferReplayGuard as KeyOfferReplayGuard, type OfferReplayGuardOptions as KeyOfferReplayGuardOptions, type OfferReplayGuardStats as KeyOfferReplayGuardStats } from "./e2ee/offer-replay-guard.js";
+export { identityFingerprint, safetyNumber, shortFingerprint } from "./e2ee/safety-number.js";
+export { KeyOffer, type KeyOfferFields } from "./e2ee/key-offer.js";
+export { KeyAnswer, type KeyAnswerFields } from "./e2ee/key-answer.js";
+export { KeyConfirm, type ExchangeRole } from "./e2ee/key-confirm.js";
+export { parseKeyMessage, keyMessageToText, keyMessageFromText, type KeyMessage } from "./e2ee/key-message.js";
+export { MAX_KEY_MESSAGE_BYTES, type SwitchIndex } from "./e2ee/key-message-codec.js";
+export { RekeyingSrtpSession, type RekeyingSrtpSessionOptions, type RekeyingSrtpStats } from "./e2ee/rekeying-srtp-session.js";
+export { SignatureError, KeyConfirmationError, IdentityChangedError, KeyExchangeStateError, InsecureKeyFileError } from "./e2ee/e2ee-errors.js";
+export { hkdfSha256 } from "./e2ee/hkdf-sha256.js";
+export { x25519, x25519PublicKey } from "./e2ee/x25519.js";
+export { ed25519Sign, ed25519Verify, ed25519PublicKey } from "./e2ee/ed25519.js";
+
 // errors
 export { RtcpipeError, InvalidOptionError, MalformedPacketError, AuthenticationError, ReplayError, CodecError, BadFileError, checkRange, checkInt, checkOneOf } from "./errors.js";
 export type { RtcpipeErrorCode } from "./errors.js";
@@ -97,6 +117,16 @@ export { RtpSendHistory } from "./feedback/rtp-send-history.js";
 export type { RtpSendHistoryOptions, RtpHistoryEntry, RtpHistoryLookup } from "./feedback/rtp-send-history.js";
 export { RtxReceiver } from "./feedback/rtx-receiver.js";
 export type { RtxMapping, RtxReceiverOptions } from "./feedback/rtx-receiver.js";
+
+// ice
+export { IceAgent, formatIcePair } from "./ice/ice-agent.js";
+export type { IceAgentOptions, IceAgentStats, IceEvent, IceOutput, IcePairState, IcePolicy, IceRole, IceSelectedPair, IceStunServer, IceTransmit, IceTurnServer } from "./ice/ice-agent.js";
+export { IceUdpTransport } from "./ice/ice-udp-transport.js";
+export type { IceUdpTransportOptions, IceUdpTransportStats } from "./ice/ice-udp-transport.js";
+export { ICE_TYPE_PREFERENCE, candidateFoundation, candidatePriority } from "./ice/ice-candidate.js";
+export type { IceCandidate, IceCandidateType } from "./ice/ice-candidate.js";
+export { candidatePairPriority } from "./ice/candidate-pair-priority.js";
+export { formatCandidateSdp, parseCandidateSdp } from "./ice/candidate-sdp.js";
 
 // jitter
 export { DecisionLogic } from "./jitter/neteq/decision-logic.js";
@@ -267,6 +297,8 @@ export type { RtpStreamSrtp, RtpStreamDescription, SessionDescriptionFromStreams
 export type { SdpOrigin, SdpConnection, SdpRtpMap, SdpSsrcAttribute, SdpCrypto, SdpAttribute, SdpDirection, SdpMediaDescription, SessionDescription } from "./sdp/session-description.js";
 
 // session
+export { runRemoteCall } from "./session/remote-call.js";
+export type { RemoteCallOptions, RemoteCallReport, RemoteCallEvent } from "./session/remote-call.js";
 export { BandwidthAdaptation } from "./session/bandwidth-adaptation.js";
 export type { BandwidthAdaptationOptions, AdaptationDecision } from "./session/bandwidth-adaptation.js";
 export { AudioReceiveStream } from "./session/audio-receive-stream.js";
