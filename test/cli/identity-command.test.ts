@@ -1,27 +1,15 @@
 import { chmodSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode } from "../../src/cli/exit-codes.js";
-import { main } from "../../src/cli/main.js";
 import { loadIdentityFile } from "../../src/e2ee/identity-file.js";
 import { IdentityKeyPair } from "../../src/e2ee/identity-key-pair.js";
 import { KnownPeers, saveKnownPeers } from "../../src/e2ee/known-peers.js";
 import { identityFingerprint, safetyNumber } from "../../src/e2ee/safety-number.js";
+import { runCli } from "./run-cli.js";
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(["node", "rtcpipe", ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "rtcpipe-id-cli-"));
 

@@ -1,26 +1,14 @@
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ExitCode } from "../../src/cli/exit-codes.js";
-import { main } from "../../src/cli/main.js";
 import { SignalingClient, type IncomingCall } from "../../src/signaling/signaling-client.js";
+import { runCli } from "./run-cli.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 
 /** Runs the CLI in-process and captures what it writes. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(["node", "rtcpipe", ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 describe("rtcpipe signal", () => {
   it("--help exits 0 and documents the options and exit codes", async () => {
