@@ -6,6 +6,8 @@
  * - retransmissions draw from a token bucket refilled at `maxRateRatio` of the measured media
  *   rate (never below `minRateBps`, never above `maxRateBps`), so a flood of NACKs cannot
  *   multiply the traffic;
+ * - on a lossy path (reported loss above `duplicateAboveLoss`) each retransmission goes out
+ *   twice, so that one lost copy does not cost another round trip;
  * - NACKs for another SSRC, and numbers never sent or already evicted from the history, are
  *   dropped and counted. The responder keeps no per-NACK state: memory is the history's bound.
  * Pure: time and RTT are arguments; returns the packets to send.
@@ -44,6 +46,12 @@ export interface NackResponderOptions {
   rateWindowUs?: number;
   /** RTT assumed for the once-per-RTT rule while none is known. Default 100 000 µs. */
   defaultRttUs?: number;
+  /**
+   * Above this reported loss (RTCP fraction lost, smoothed), each retransmission is sent twice
+   * (two RTX packets with their own RTX sequence numbers): a lost retransmission costs a whole
+   * extra round trip, which at 10% loss happens to one in ten. Default 0.05.
+   */
+  duplicateAboveLoss?: number;
 }
 
 export class NackResponder {
@@ -58,6 +66,8 @@ export class NackResponder {
   private readonly burstUs: number;
   private readonly rateWindowUs: number;
   private readonly defaultRttUs: number;
+  private readonly duplicateAboveLoss: number;
+  private loss = NaN;
 
   // Media rate: bytes in the current and the previous half window.
   private winStartUs = NaN;
@@ -77,6 +87,7 @@ export class NackResponder {
   private nEvicted = 0;
   private nWithinRtt = 0;
   private nRateLimited = 0;
+  private nDuplicated = 0;
 
   constructor(options: NackResponderOptions) {
     this.mediaSsrc = checkInt("mediaSsrc", options.mediaSsrc, 0, 0xffff_ffff);
@@ -94,6 +105,22 @@ export class NackResponder {
     this.burstUs = checkRange("burstUs", options.burstUs ?? 250_000, 1_000, 10_000_000);
     this.rateWindowUs = checkRange("rateWindowUs", options.rateWindowUs ?? 1_000_000, 10_000, 60_000_000);
     this.defaultRttUs = checkRange("defaultRttUs", options.defaultRttUs ?? 100_000, 0, 10_000_000);
+    this.duplicateAboveLoss = checkRange("duplicateAboveLoss", options.duplicateAboveLoss ?? 0.05, 0, 1);
+  }
+
+  /**
+   * The loss the receiver reports (RTCP fraction lost, RFC 3550 6.4.1, as 0-1); it decides
+   * whether retransmissions go out twice. Rises at once, falls with weight 0.1 per report:
+   * reports that ride along with NACKs cover a few packets only, so many say 0 on a lossy path.
+   */
+  onLossReport(fractionLost: number): void {
+    const f = checkRange("fractionLost", fractionLost, 0, 1);
+    this.loss = Number.isNaN(this.loss) || f >= this.loss ? f : this.loss + 0.1 * (f - this.loss);
+  }
+
+  /** Copies of each retransmission sent now: 2 above `duplicateAboveLoss`, else 1. */
+  get copies(): 1 | 2 {
+    return this.loss > this.duplicateAboveLoss ? 2 : 1;
   }
 
   /** Records a media packet as sent (stores it in the history, measures the media rate). */
@@ -157,16 +184,21 @@ export class NackResponder {
       this.nRateLimited++;
       return;
     }
-    this.tokens -= size;
     entry.lastResentUs = nowUs;
     entry.resends++;
+    // The second copy only while the budget allows it (a first copy of another packet is worth more).
+    const copies = this.copies === 2 && this.tokens >= 2 * size ? 2 : 1;
     this.nRetransmitted++;
-    this.nRetransmittedBytes += size;
-    if (this.rtx === undefined) {
-      out.push(entry.packet);
-    } else {
-      out.push(wrapRtx(entry.packet, { ssrc: this.rtx.ssrc, payloadType: this.rtx.payloadType, sequenceNumber: this.rtxSeq }));
-      this.rtxSeq = (this.rtxSeq + 1) & 0xffff;
+    for (let c = 0; c < copies; c++) {
+      this.tokens -= size;
+      this.nRetransmittedBytes += size;
+      if (c > 0) this.nDuplicated++;
+      if (this.rtx === undefined) {
+        out.push(entry.packet);
+      } else {
+        out.push(wrapRtx(entry.packet, { ssrc: this.rtx.ssrc, payloadType: this.rtx.payloadType, sequenceNumber: this.rtxSeq }));
+        this.rtxSeq = (this.rtxSeq + 1) & 0xffff;
+      }
     }
   }
 
@@ -209,6 +241,7 @@ export class NackResponder {
     evicted: number;
     withinRtt: number;
     rateLimited: number;
+    duplicated: number;
     historyPackets: number;
     historyBytes: number;
   } {
@@ -223,6 +256,7 @@ export class NackResponder {
       evicted: this.nEvicted,
       withinRtt: this.nWithinRtt,
       rateLimited: this.nRateLimited,
+      duplicated: this.nDuplicated,
       historyPackets: this.history.packetCount,
       historyBytes: this.history.byteCount,
     };

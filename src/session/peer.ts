@@ -291,6 +291,8 @@ export class Peer {
         this.rtcp.onRtcp(RtcpCompoundPacket.parse(plain), nowUs);
         this.adaptAudioFec();
         this.adaptVideoFec();
+        const videoReport = this.options.send.video && this.rtcp.remote.get(this.options.send.video.ssrc);
+        if (videoReport) this.nackResponder?.onLossReport(videoReport.fractionLost);
       } else {
         const plain = this.srtpRx.unprotectRtp(data);
         let packet = RtpPacket.parse(plain);
@@ -392,7 +394,8 @@ export class Peer {
     this.videoReceive?.reorder.setWaitBounds(Math.min(600_000, 2.2 * rtt + 30_000), 800_000);
     const r = gen.tick(nowUs, rtt);
     if (r.sequenceNumbers.length > 0) {
-      this.sendRtcp(nowUs, false, [], [GenericNack.fromSequenceNumbers(this.rtcp.fallbackSsrc, this.remoteVideoSsrc, r.sequenceNumbers)]);
+      // On a lossy path the generator asks for two copies: a lost NACK costs a round trip.
+      this.sendRtcp(nowUs, false, [], [GenericNack.fromSequenceNumbers(this.rtcp.fallbackSsrc, this.remoteVideoSsrc, r.sequenceNumbers)], r.copies);
       this.recentNackUs.push(nowUs);
     }
     // While losses keep needing retransmission (3+ NACK rounds in 10 s), play video one RTT
@@ -476,9 +479,12 @@ export class Peer {
     });
   }
 
-  private sendRtcp(nowUs: number, goodbye: boolean, pictureLossFor: readonly number[] = [], nacks: readonly GenericNack[] = []): void {
+  /** Sends one compound report; `copies` > 1 sends the same report again (each its own SRTCP index). */
+  private sendRtcp(nowUs: number, goodbye: boolean, pictureLossFor: readonly number[] = [], nacks: readonly GenericNack[] = [], copies = 1): void {
     const compound = this.rtcp.buildReport(nowUs, goodbye, pictureLossFor, nacks);
-    this.options.transport.send(this.srtpTx.protectRtcp(compound), nowUs);
-    this.counters.rtcpOut++;
+    for (let i = 0; i < copies; i++) {
+      this.options.transport.send(this.srtpTx.protectRtcp(compound), nowUs);
+      this.counters.rtcpOut++;
+    }
   }
 }

@@ -99,7 +99,38 @@ describe("NackResponder (RFC 4585 6.2.1 + RFC 4588)", () => {
     expect(sentBytes).toBeLessThan(0.2 * s.mediaBytes * 1.1);
   });
 
+  it("above duplicateAboveLoss sends each retransmission twice, with its own RTX sequence numbers; a clean report ends it slowly", () => {
+    const r = new NackResponder({ mediaSsrc: MEDIA, rtx: { ssrc: 2, payloadType: 97 }, duplicateAboveLoss: 0.05, minRateBps: 1_000_000 });
+    for (let i = 0; i < 10; i++) r.onPacketSent(packet(i), i * MS);
+    expect(r.onNack(nack([1]), 10 * MS, 100 * MS)).toHaveLength(1); // no report yet: one copy
+    r.onLossReport(0.12);
+    expect(r.copies).toBe(2);
+    const out = r.onNack(nack([2, 3]), 11 * MS, 100 * MS);
+    expect(out.map(rtxOriginalSequenceNumber)).toEqual([2, 2, 3, 3]);
+    expect(new Set(out.map((p) => p.sequenceNumber)).size).toBe(4);
+    // The duplicate NACK a lossy receiver sends is not answered again (once per RTT).
+    expect(r.onNack(nack([2, 3]), 12 * MS, 100 * MS)).toHaveLength(0);
+    expect(r.stats()).toMatchObject({ retransmitted: 3, duplicated: 2, withinRtt: 2 });
+    expect(r.stats().retransmittedBytes).toBe(5 * (988 + 12 + 2));
+    // Reports riding on NACKs cover few packets: one saying 0 does not switch duplicates off...
+    r.onLossReport(0);
+    expect(r.copies).toBe(2);
+    // ...a clean path does, within a few reports.
+    for (let i = 0; i < 10; i++) r.onLossReport(0);
+    expect(r.copies).toBe(1);
+  });
+
+  it("sends the second copy only while the rate budget allows it", () => {
+    // 100 kbps floor x 0.25 s burst = 3125 bytes of tokens: two copies of one 1000-byte packet, then one.
+    const r = new NackResponder({ mediaSsrc: MEDIA, rtx: { ssrc: 2, payloadType: 97 }, minRateBps: 100_000, maxRateRatio: 0 });
+    for (let i = 0; i < 3; i++) r.onPacketSent(packet(i), 0);
+    r.onLossReport(0.2);
+    expect(r.onNack(nack([0, 1]), 0, 100 * MS).map(rtxOriginalSequenceNumber)).toEqual([0, 0, 1]);
+    expect(r.stats()).toMatchObject({ retransmitted: 2, duplicated: 1, rateLimited: 0 });
+  });
+
   it("rejects bad options", () => {
+    expect(() => new NackResponder({ mediaSsrc: 1, duplicateAboveLoss: -0.1 })).toThrow(InvalidOptionError);
     expect(() => new NackResponder({ mediaSsrc: -1 })).toThrow(InvalidOptionError);
     expect(() => new NackResponder({ mediaSsrc: 1, rtx: { ssrc: 2, payloadType: 200 } })).toThrow(InvalidOptionError);
     expect(() => new NackResponder({ mediaSsrc: 1, maxRateRatio: -1 })).toThrow(InvalidOptionError);
