@@ -40,7 +40,7 @@ export interface NackResponderOptions {
   minRateBps?: number;
   /** Budget ceiling (bits/s). Default 50 000 000. */
   maxRateBps?: number;
-  /** Token-bucket depth in time at the current budget. Default 250 000 µs. */
+  /** Token-bucket depth in time at the current budget (a loss burst NACKs many packets at once, their retries follow within an RTT or two). Default 500 000 µs. */
   burstUs?: number;
   /** Media-rate measurement window. Default 1 000 000 µs. */
   rateWindowUs?: number;
@@ -75,6 +75,7 @@ export class NackResponder {
   private prevWinBytes = 0;
   // Token bucket (bytes).
   private tokens = NaN;
+  private bucketBytes = 0;
   private lastRefillUs = NaN;
 
   private nNacks = 0;
@@ -102,7 +103,7 @@ export class NackResponder {
     this.maxRateRatio = checkRange("maxRateRatio", options.maxRateRatio ?? 0.5, 0, 10);
     this.minRateBps = checkRange("minRateBps", options.minRateBps ?? 100_000, 0, 1e10);
     this.maxRateBps = checkRange("maxRateBps", options.maxRateBps ?? 50_000_000, this.minRateBps, 1e10);
-    this.burstUs = checkRange("burstUs", options.burstUs ?? 250_000, 1_000, 10_000_000);
+    this.burstUs = checkRange("burstUs", options.burstUs ?? 500_000, 1_000, 10_000_000);
     this.rateWindowUs = checkRange("rateWindowUs", options.rateWindowUs ?? 1_000_000, 10_000, 60_000_000);
     this.defaultRttUs = checkRange("defaultRttUs", options.defaultRttUs ?? 100_000, 0, 10_000_000);
     this.duplicateAboveLoss = checkRange("duplicateAboveLoss", options.duplicateAboveLoss ?? 0.05, 0, 1);
@@ -147,10 +148,14 @@ export class NackResponder {
   /**
    * Answers one Generic NACK received at `nowUs` (`rttUs` NaN or ≤ 0: unknown). Returns the
    * packets to send now (RTX packets, or the originals without RTX), oldest request first.
+   * Second copies (see `duplicateAboveLoss`) go into `copiesOut` when given, so the caller can
+   * send them a little later (out of a loss burst that takes the first copy); else they follow
+   * the first copies in the returned list.
    */
-  onNack(nack: GenericNack, nowUs: number, rttUs: number): RtpPacket[] {
+  onNack(nack: GenericNack, nowUs: number, rttUs: number, copiesOut?: RtpPacket[]): RtpPacket[] {
     this.nNacks++;
     const out: RtpPacket[] = [];
+    const copies = copiesOut ?? [];
     if ((nack.mediaSsrc >>> 0) !== this.mediaSsrc) {
       this.nUnknownSsrc++;
       return out;
@@ -160,13 +165,14 @@ export class NackResponder {
     this.history.expire(nowUs);
     this.refill(nowUs);
     for (const e of nack.entries) {
-      this.answer(e.pid & 0xffff, nowUs, rtt, out);
-      for (let i = 0, m = e.blp & 0xffff; m !== 0; i++, m >>>= 1) if ((m & 1) !== 0) this.answer((e.pid + i + 1) & 0xffff, nowUs, rtt, out);
+      this.answer(e.pid & 0xffff, nowUs, rtt, out, copies);
+      for (let i = 0, m = e.blp & 0xffff; m !== 0; i++, m >>>= 1) if ((m & 1) !== 0) this.answer((e.pid + i + 1) & 0xffff, nowUs, rtt, out, copies);
     }
+    if (copiesOut === undefined) out.push(...copies);
     return out;
   }
 
-  private answer(seq: number, nowUs: number, rttUs: number, out: RtpPacket[]): void {
+  private answer(seq: number, nowUs: number, rttUs: number, out: RtpPacket[], copiesOut: RtpPacket[]): void {
     this.nSeqsRequested++;
     const entry = this.history.get(seq);
     if (entry === undefined) {
@@ -186,17 +192,19 @@ export class NackResponder {
     }
     entry.lastResentUs = nowUs;
     entry.resends++;
-    // The second copy only while the budget allows it (a first copy of another packet is worth more).
-    const copies = this.copies === 2 && this.tokens >= 2 * size ? 2 : 1;
+    // The second copy only from the top quarter of the budget: a first copy of another packet
+    // (a loss burst NACKs many at once, and their retries follow) is worth more.
+    const copies = this.copies === 2 && this.tokens - 2 * size >= this.bucketBytes * 0.75 ? 2 : 1;
     this.nRetransmitted++;
     for (let c = 0; c < copies; c++) {
       this.tokens -= size;
       this.nRetransmittedBytes += size;
       if (c > 0) this.nDuplicated++;
+      const dst = c === 0 ? out : copiesOut;
       if (this.rtx === undefined) {
-        out.push(entry.packet);
+        dst.push(entry.packet);
       } else {
-        out.push(wrapRtx(entry.packet, { ssrc: this.rtx.ssrc, payloadType: this.rtx.payloadType, sequenceNumber: this.rtxSeq }));
+        dst.push(wrapRtx(entry.packet, { ssrc: this.rtx.ssrc, payloadType: this.rtx.payloadType, sequenceNumber: this.rtxSeq }));
         this.rtxSeq = (this.rtxSeq + 1) & 0xffff;
       }
     }
@@ -205,6 +213,7 @@ export class NackResponder {
   private refill(nowUs: number): void {
     const rateBytesPerUs = this.budgetBps(nowUs) / 8 / 1e6;
     const capacity = rateBytesPerUs * this.burstUs;
+    this.bucketBytes = capacity;
     if (Number.isNaN(this.lastRefillUs)) {
       this.tokens = capacity;
     } else if (nowUs > this.lastRefillUs) {

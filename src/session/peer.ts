@@ -407,12 +407,17 @@ export class Peer {
   /** Retransmits what a NACK asks for, on the RTX stream (RFC 4588), within the responder's limits. */
   private onNack(nack: GenericNack, nowUs: number): void {
     if (!this.nackResponder || this.closed) return;
-    for (const p of this.nackResponder.onNack(nack, nowUs, this.rttUs())) {
+    const copies: RtpPacket[] = [];
+    const send = (p: RtpPacket, atUs: number): void => {
+      if (this.closed) return;
       const wire = this.protect(p);
-      this.options.transport.send(wire, nowUs);
+      this.options.transport.send(wire, atUs);
       this.counters.rtxOut++;
       this.counters.rtxOutBytes += wire.length;
-    }
+    };
+    for (const p of this.nackResponder.onNack(nack, nowUs, this.rttUs(), copies)) send(p, nowUs);
+    // Second copies (lossy path) 20 ms later, out of a loss burst that may take the first.
+    if (copies.length > 0) this.options.clock.at(nowUs + 20_000, (t) => copies.forEach((p) => send(p, t)));
   }
 
   /**
@@ -479,12 +484,17 @@ export class Peer {
     });
   }
 
-  /** Sends one compound report; `copies` > 1 sends the same report again (each its own SRTCP index). */
+  /**
+   * Sends one compound report; with `copies` 2 the same report goes again 20 ms later (its own
+   * SRTCP index), out of a loss burst that may take the first.
+   */
   private sendRtcp(nowUs: number, goodbye: boolean, pictureLossFor: readonly number[] = [], nacks: readonly GenericNack[] = [], copies = 1): void {
     const compound = this.rtcp.buildReport(nowUs, goodbye, pictureLossFor, nacks);
-    for (let i = 0; i < copies; i++) {
-      this.options.transport.send(this.srtpTx.protectRtcp(compound), nowUs);
+    const send = (atUs: number): void => {
+      this.options.transport.send(this.srtpTx.protectRtcp(compound), atUs);
       this.counters.rtcpOut++;
-    }
+    };
+    send(nowUs);
+    if (copies > 1) this.options.clock.at(nowUs + 20_000, (t) => void (this.closed || send(t)));
   }
 }
