@@ -288,11 +288,15 @@ export class Peer {
       if (isRtcpPacket(data)) {
         const plain = this.srtpRx.unprotectRtcp(data);
         this.counters.rtcpIn++;
+        const blocksBefore = this.rtcp.reportBlocksReceived;
         this.rtcp.onRtcp(RtcpCompoundPacket.parse(plain), nowUs);
-        this.adaptAudioFec();
-        this.adaptVideoFec();
-        const videoReport = this.options.send.video && this.rtcp.remote.get(this.options.send.video.ssrc);
-        if (videoReport) this.nackResponder?.onLossReport(videoReport.fractionLost);
+        // Adapt to each new report once (not again for a repeated copy).
+        if (this.rtcp.reportBlocksReceived !== blocksBefore) {
+          this.adaptAudioFec();
+          this.adaptVideoFec();
+          const videoReport = this.options.send.video && this.rtcp.remote.get(this.options.send.video.ssrc);
+          if (videoReport) this.nackResponder?.onLossReport(videoReport.fractionLost);
+        }
       } else {
         const plain = this.srtpRx.unprotectRtp(data);
         let packet = RtpPacket.parse(plain);
