@@ -24,6 +24,12 @@ export interface NackGeneratorOptions {
   retryMarginUs?: number;
   /** Shortest time between two requests for the same packet, whatever the RTT. Default 10 000 µs. */
   minRetryIntervalUs?: number;
+  /**
+   * Above this packet loss (measured over the last ~100 sequence numbers), `tick` asks for each
+   * NACK to be sent twice: a lost NACK costs a whole extra round trip, a second copy ~40 bytes.
+   * Default 0.05.
+   */
+  duplicateAboveLoss?: number;
 }
 
 /** What `tick` asks the caller to send. */
@@ -32,7 +38,12 @@ export interface NackTickResult {
   sequenceNumbers: number[];
   /** The list overflowed or jumped too far: ask the sender for a keyframe (PLI/FIR). */
   keyframeRequest: boolean;
+  /** How many copies of the NACK to send (2 on a lossy path, see `duplicateAboveLoss`). */
+  copies: 1 | 2;
 }
+
+/** Weight of one sequence number in the loss estimate (~100 packets of memory). */
+const LOSS_ALPHA = 1 / 100;
 
 interface Missing {
   seq: number;
@@ -52,6 +63,10 @@ export class NackGenerator {
   private readonly defaultRttUs: number;
   private readonly retryMarginUs: number;
   private readonly minRetryIntervalUs: number;
+  private readonly duplicateAboveLoss: number;
+  /** Exponentially weighted share of sequence numbers that went missing on first arrival. */
+  private loss = 0;
+  private lossSamples = 0;
   private readonly unwrapper = new SequenceUnwrapper();
   /** Missing packets by unwrapped sequence number; insertion order is oldest first. */
   private readonly missing = new Map<number, Missing>();
@@ -77,6 +92,12 @@ export class NackGenerator {
     this.defaultRttUs = checkRange("defaultRttUs", options.defaultRttUs ?? 100_000, 0, 10_000_000);
     this.retryMarginUs = checkRange("retryMarginUs", options.retryMarginUs ?? 10_000, 0, 1_000_000);
     this.minRetryIntervalUs = checkRange("minRetryIntervalUs", options.minRetryIntervalUs ?? 10_000, 0, 10_000_000);
+    this.duplicateAboveLoss = checkRange("duplicateAboveLoss", options.duplicateAboveLoss ?? 0.05, 0, 1);
+  }
+
+  /** Share of sequence numbers recently found missing on first arrival (0-1, smoothed over ~100). */
+  get lossFraction(): number {
+    return this.loss;
   }
 
   /** Missing packets currently tracked. */
@@ -104,6 +125,13 @@ export class NackGenerator {
     if (first) return;
     if (u > highest) {
       const gap = u - highest - 1;
+      // Loss estimate: `gap` missing numbers, then one that arrived (a running mean over the
+      // first 100 numbers, so it is right from the start of a call).
+      for (let k = 0; k <= Math.min(gap, 1000); k++) {
+        this.lossSamples++;
+        const a = Math.max(LOSS_ALPHA, 1 / this.lossSamples);
+        this.loss += a * ((k < gap ? 1 : 0) - this.loss);
+      }
       if (gap > this.maxListSize) {
         // More missing than we may track: none of it can be requested, the decoder needs a keyframe.
         this.nOverflowDropped += this.missing.size + gap;
@@ -183,7 +211,7 @@ export class NackGenerator {
       this.keyframePending = false;
       this.nKeyframeRequests++;
     }
-    return { sequenceNumbers: out, keyframeRequest };
+    return { sequenceNumbers: out, keyframeRequest, copies: this.loss > this.duplicateAboveLoss ? 2 : 1 };
   }
 
   /** When `tick` next has something to do (a request or a give-up), or Infinity. */

@@ -6,6 +6,8 @@
  * - retransmissions draw from a token bucket refilled at `maxRateRatio` of the measured media
  *   rate (never below `minRateBps`, never above `maxRateBps`), so a flood of NACKs cannot
  *   multiply the traffic;
+ * - on a lossy path (reported loss above `duplicateAboveLoss`) each retransmission goes out
+ *   twice, so that one lost copy does not cost another round trip;
  * - NACKs for another SSRC, and numbers never sent or already evicted from the history, are
  *   dropped and counted. The responder keeps no per-NACK state: memory is the history's bound.
  * Pure: time and RTT are arguments; returns the packets to send.
@@ -38,12 +40,18 @@ export interface NackResponderOptions {
   minRateBps?: number;
   /** Budget ceiling (bits/s). Default 50 000 000. */
   maxRateBps?: number;
-  /** Token-bucket depth in time at the current budget. Default 250 000 µs. */
+  /** Token-bucket depth in time at the current budget (a loss burst NACKs many packets at once, their retries follow within an RTT or two). Default 500 000 µs. */
   burstUs?: number;
   /** Media-rate measurement window. Default 1 000 000 µs. */
   rateWindowUs?: number;
   /** RTT assumed for the once-per-RTT rule while none is known. Default 100 000 µs. */
   defaultRttUs?: number;
+  /**
+   * Above this reported loss (RTCP fraction lost, smoothed), each retransmission is sent twice
+   * (two RTX packets with their own RTX sequence numbers): a lost retransmission costs a whole
+   * extra round trip, which at 10% loss happens to one in ten. Default 0.05.
+   */
+  duplicateAboveLoss?: number;
 }
 
 export class NackResponder {
@@ -58,6 +66,8 @@ export class NackResponder {
   private readonly burstUs: number;
   private readonly rateWindowUs: number;
   private readonly defaultRttUs: number;
+  private readonly duplicateAboveLoss: number;
+  private loss = NaN;
 
   // Media rate: bytes in the current and the previous half window.
   private winStartUs = NaN;
@@ -65,6 +75,7 @@ export class NackResponder {
   private prevWinBytes = 0;
   // Token bucket (bytes).
   private tokens = NaN;
+  private bucketBytes = 0;
   private lastRefillUs = NaN;
 
   private nNacks = 0;
@@ -78,6 +89,7 @@ export class NackResponder {
   private nEvicted = 0;
   private nWithinRtt = 0;
   private nRateLimited = 0;
+  private nDuplicated = 0;
 
   constructor(options: NackResponderOptions) {
     this.mediaSsrc = checkInt("mediaSsrc", options.mediaSsrc, 0, 0xffff_ffff);
@@ -92,9 +104,25 @@ export class NackResponder {
     this.maxRateRatio = checkRange("maxRateRatio", options.maxRateRatio ?? 0.5, 0, 10);
     this.minRateBps = checkRange("minRateBps", options.minRateBps ?? 100_000, 0, 1e10);
     this.maxRateBps = checkRange("maxRateBps", options.maxRateBps ?? 50_000_000, this.minRateBps, 1e10);
-    this.burstUs = checkRange("burstUs", options.burstUs ?? 250_000, 1_000, 10_000_000);
+    this.burstUs = checkRange("burstUs", options.burstUs ?? 500_000, 1_000, 10_000_000);
     this.rateWindowUs = checkRange("rateWindowUs", options.rateWindowUs ?? 1_000_000, 10_000, 60_000_000);
     this.defaultRttUs = checkRange("defaultRttUs", options.defaultRttUs ?? 100_000, 0, 10_000_000);
+    this.duplicateAboveLoss = checkRange("duplicateAboveLoss", options.duplicateAboveLoss ?? 0.05, 0, 1);
+  }
+
+  /**
+   * The loss the receiver reports (RTCP fraction lost, RFC 3550 6.4.1, as 0-1); it decides
+   * whether retransmissions go out twice. Rises at once, falls with weight 0.1 per report:
+   * reports that ride along with NACKs cover a few packets only, so many say 0 on a lossy path.
+   */
+  onLossReport(fractionLost: number): void {
+    const f = checkRange("fractionLost", fractionLost, 0, 1);
+    this.loss = Number.isNaN(this.loss) || f >= this.loss ? f : this.loss + 0.1 * (f - this.loss);
+  }
+
+  /** Copies of each retransmission sent now: 2 above `duplicateAboveLoss`, else 1. */
+  get copies(): 1 | 2 {
+    return this.loss > this.duplicateAboveLoss ? 2 : 1;
   }
 
   /** Records a media packet as sent (stores it in the history, measures the media rate). */
@@ -121,10 +149,14 @@ export class NackResponder {
   /**
    * Answers one Generic NACK received at `nowUs` (`rttUs` NaN or ≤ 0: unknown). Returns the
    * packets to send now (RTX packets, or the originals without RTX), oldest request first.
+   * Second copies (see `duplicateAboveLoss`) go into `copiesOut` when given, so the caller can
+   * send them a little later (out of a loss burst that takes the first copy); else they follow
+   * the first copies in the returned list.
    */
-  onNack(nack: GenericNack, nowUs: number, rttUs: number): RtpPacket[] {
+  onNack(nack: GenericNack, nowUs: number, rttUs: number, copiesOut?: RtpPacket[]): RtpPacket[] {
     this.nNacks++;
     const out: RtpPacket[] = [];
+    const copies = copiesOut ?? [];
     if ((nack.mediaSsrc >>> 0) !== this.mediaSsrc) {
       this.nUnknownSsrc++;
       return out;
@@ -134,13 +166,14 @@ export class NackResponder {
     this.history.expire(nowUs);
     this.refill(nowUs);
     for (const e of nack.entries) {
-      this.answer(e.pid & 0xffff, nowUs, rtt, out);
-      for (let i = 0, m = e.blp & 0xffff; m !== 0; i++, m >>>= 1) if ((m & 1) !== 0) this.answer((e.pid + i + 1) & 0xffff, nowUs, rtt, out);
+      this.answer(e.pid & 0xffff, nowUs, rtt, out, copies);
+      for (let i = 0, m = e.blp & 0xffff; m !== 0; i++, m >>>= 1) if ((m & 1) !== 0) this.answer((e.pid + i + 1) & 0xffff, nowUs, rtt, out, copies);
     }
+    if (copiesOut === undefined) out.push(...copies);
     return out;
   }
 
-  private answer(seq: number, nowUs: number, rttUs: number, out: RtpPacket[]): void {
+  private answer(seq: number, nowUs: number, rttUs: number, out: RtpPacket[], copiesOut: RtpPacket[]): void {
     this.nSeqsRequested++;
     const entry = this.history.get(seq);
     if (entry === undefined) {
@@ -158,22 +191,30 @@ export class NackResponder {
       this.nRateLimited++;
       return;
     }
-    this.tokens -= size;
     entry.lastResentUs = nowUs;
     entry.resends++;
+    // The second copy only from the top quarter of the budget: a first copy of another packet
+    // (a loss burst NACKs many at once, and their retries follow) is worth more.
+    const copies = this.copies === 2 && this.tokens - 2 * size >= this.bucketBytes * 0.75 ? 2 : 1;
     this.nRetransmitted++;
-    this.nRetransmittedBytes += size;
-    if (this.rtx === undefined) {
-      out.push(entry.packet);
-    } else {
-      out.push(wrapRtx(entry.packet, { ssrc: this.rtx.ssrc, payloadType: this.rtx.payloadType, sequenceNumber: this.rtxSeq }));
-      this.rtxSeq = (this.rtxSeq + 1) & 0xffff;
+    for (let c = 0; c < copies; c++) {
+      this.tokens -= size;
+      this.nRetransmittedBytes += size;
+      if (c > 0) this.nDuplicated++;
+      const dst = c === 0 ? out : copiesOut;
+      if (this.rtx === undefined) {
+        dst.push(entry.packet);
+      } else {
+        dst.push(wrapRtx(entry.packet, { ssrc: this.rtx.ssrc, payloadType: this.rtx.payloadType, sequenceNumber: this.rtxSeq }));
+        this.rtxSeq = (this.rtxSeq + 1) & 0xffff;
+      }
     }
   }
 
   private refill(nowUs: number): void {
     const rateBytesPerUs = this.budgetBps(nowUs) / 8 / 1e6;
     const capacity = rateBytesPerUs * this.burstUs;
+    this.bucketBytes = capacity;
     if (Number.isNaN(this.lastRefillUs)) {
       this.tokens = capacity;
     } else if (nowUs > this.lastRefillUs) {
@@ -226,6 +267,7 @@ export class NackResponder {
     evicted: number;
     withinRtt: number;
     rateLimited: number;
+    duplicated: number;
     historyPackets: number;
     historyBytes: number;
     paddingPackets: number;
@@ -241,6 +283,7 @@ export class NackResponder {
       evicted: this.nEvicted,
       withinRtt: this.nWithinRtt,
       rateLimited: this.nRateLimited,
+      duplicated: this.nDuplicated,
       historyPackets: this.history.packetCount,
       historyBytes: this.history.byteCount,
       paddingPackets: this.nPadding,

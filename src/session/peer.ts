@@ -124,7 +124,6 @@ export class Peer {
   private pacerAtUs = Infinity;
   private bandwidthTimer: TimerHandle | undefined;
   private transportSequence = 0;
-  private reportsSeen = 0;
   /** Receiver side: TWCC feedback about what the remote sends. */
   private readonly transportFeedback: TransportFeedbackGenerator | undefined;
   private receivedBytes = 0;
@@ -405,8 +404,7 @@ export class Peer {
 
   /** RTCP RR loss and RTT into the estimate (libwebrtc's loss-based input). */
   private onReceiverReports(nowUs: number): void {
-    if (!this.bandwidth || this.rtcp.reportsReceived === this.reportsSeen) return;
-    this.reportsSeen = this.rtcp.reportsReceived;
+    if (!this.bandwidth) return;
     const ssrc = this.options.send.video?.ssrc ?? this.options.send.audio?.ssrc;
     const report = ssrc === undefined ? undefined : this.rtcp.remote.get(ssrc);
     if (!report) return;
@@ -469,11 +467,17 @@ export class Peer {
       if (isRtcpPacket(data)) {
         const plain = this.srtpRx.unprotectRtcp(data);
         this.counters.rtcpIn++;
+        const blocksBefore = this.rtcp.reportBlocksReceived;
         // TWCC feedback comes alone, as reduced-size RTCP (RFC 5506 3.4.2).
         this.rtcp.onRtcp(RtcpCompoundPacket.parse(plain, { reducedSize: true }), nowUs);
-        this.adaptAudioFec();
-        this.adaptVideoFec();
-        this.onReceiverReports(nowUs);
+        // Adapt to each new report once (not again for a repeated copy, nor for feedback alone).
+        if (this.rtcp.reportBlocksReceived !== blocksBefore) {
+          this.adaptAudioFec();
+          this.adaptVideoFec();
+          const videoReport = this.options.send.video && this.rtcp.remote.get(this.options.send.video.ssrc);
+          if (videoReport) this.nackResponder?.onLossReport(videoReport.fractionLost);
+          this.onReceiverReports(nowUs);
+        }
       } else {
         const plain = this.srtpRx.unprotectRtp(data);
         let packet = RtpPacket.parse(plain);
@@ -585,7 +589,8 @@ export class Peer {
     this.videoReceive?.reorder.setWaitBounds(Math.min(600_000, 2.2 * rtt + 30_000), 800_000);
     const r = gen.tick(nowUs, rtt);
     if (r.sequenceNumbers.length > 0) {
-      this.sendRtcp(nowUs, false, [], [GenericNack.fromSequenceNumbers(this.rtcp.fallbackSsrc, this.remoteVideoSsrc, r.sequenceNumbers)]);
+      // On a lossy path the generator asks for two copies: a lost NACK costs a round trip.
+      this.sendRtcp(nowUs, false, [], [GenericNack.fromSequenceNumbers(this.rtcp.fallbackSsrc, this.remoteVideoSsrc, r.sequenceNumbers)], r.copies);
       this.recentNackUs.push(nowUs);
     }
     // While losses keep needing retransmission (3+ NACK rounds in 10 s), play video one RTT
@@ -597,7 +602,10 @@ export class Peer {
   /** Retransmits what a NACK asks for, on the RTX stream (RFC 4588), within the responder's limits. */
   private onNack(nack: GenericNack, nowUs: number): void {
     if (!this.nackResponder || this.closed) return;
-    for (const p of this.nackResponder.onNack(nack, nowUs, this.rttUs())) this.sendPacket(p, "retransmission", nowUs);
+    const copies: RtpPacket[] = [];
+    for (const p of this.nackResponder.onNack(nack, nowUs, this.rttUs(), copies)) this.sendPacket(p, "retransmission", nowUs);
+    // Second copies (lossy path) 20 ms later, out of a loss burst that may take the first.
+    if (copies.length > 0) this.options.clock.at(nowUs + 20_000, (t) => copies.forEach((p) => this.sendPacket(p, "retransmission", t)));
   }
 
   /**
@@ -665,9 +673,17 @@ export class Peer {
     });
   }
 
-  private sendRtcp(nowUs: number, goodbye: boolean, pictureLossFor: readonly number[] = [], nacks: readonly GenericNack[] = []): void {
+  /**
+   * Sends one compound report; with `copies` 2 the same report goes again 20 ms later (its own
+   * SRTCP index), out of a loss burst that may take the first.
+   */
+  private sendRtcp(nowUs: number, goodbye: boolean, pictureLossFor: readonly number[] = [], nacks: readonly GenericNack[] = [], copies = 1): void {
     const compound = this.rtcp.buildReport(nowUs, goodbye, pictureLossFor, nacks);
-    this.options.transport.send(this.srtpTx.protectRtcp(compound), nowUs);
-    this.counters.rtcpOut++;
+    const send = (atUs: number): void => {
+      this.options.transport.send(this.srtpTx.protectRtcp(compound), atUs);
+      this.counters.rtcpOut++;
+    };
+    send(nowUs);
+    if (copies > 1) this.options.clock.at(nowUs + 20_000, (t) => void (this.closed || send(t)));
   }
 }

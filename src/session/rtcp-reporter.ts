@@ -45,6 +45,11 @@ export class RtcpReporter {
   onTransportFeedback: (feedback: TransportFeedback) => void = () => {};
   transportFeedbackReceived = 0;
   reportsReceived = 0;
+  /** Report blocks about our streams taken in (new ones only). */
+  reportBlocksReceived = 0;
+  /** Report blocks ignored as an exact repeat of the previous one (a duplicated compound). */
+  repeatedBlocks = 0;
+  private readonly lastBlockKey = new Map<number, string>();
   lastRttUs = NaN;
   /**
    * The remote's latest SR per SSRC: its RTP timestamp and NTP wall time (RFC 3550 6.4.1), which
@@ -143,6 +148,15 @@ export class RtcpReporter {
   private onBlocks(blocks: readonly ReportBlock[], nowUs: number): void {
     for (const b of blocks) {
       if (!this.senders.has(b.ssrc)) continue;
+      // A block equal to the last one is the same report again (a NACK sent twice on a lossy
+      // path carries its report twice): count it once, so loss adaptation weighs it once.
+      const key = `${b.fractionLost},${b.cumulativeLost},${b.extendedHighestSequenceNumber},${b.jitter},${b.lastSenderReport},${b.delaySinceLastSenderReport}`;
+      if (this.lastBlockKey.get(b.ssrc) === key) {
+        this.repeatedBlocks++;
+        continue;
+      }
+      this.lastBlockKey.set(b.ssrc, key);
+      this.reportBlocksReceived++;
       const rtt = roundTripTimeUs(b, this.wallClockUs(nowUs));
       if (rtt !== undefined) this.lastRttUs = rtt;
       this.remote.set(b.ssrc, { fractionLost: b.fractionLost / 256, cumulativeLost: b.cumulativeLost, jitter: b.jitter, rttUs: rtt ?? NaN });

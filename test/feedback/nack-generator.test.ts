@@ -109,7 +109,32 @@ describe("NackGenerator (RFC 4585 6.2.1, libwebrtc NackRequester rules)", () => 
     expect(g.nextDueUs(100 * MS)).toBe(111 * MS);
   });
 
+  it("asks for two copies of each NACK once measured loss passes duplicateAboveLoss, one on a cleaner path", () => {
+    const g = new NackGenerator({ reorderAllowanceUs: 0, duplicateAboveLoss: 0.05 });
+    const rng = new SeededRandom(7);
+    let seq = 0;
+    let t = 0;
+    // 2% independent loss: below the threshold.
+    for (let i = 0; i < 2000; i++, seq++) if (rng.next() >= 0.02) g.received(seq, (t += MS));
+    expect(g.lossFraction).toBeGreaterThan(0.003);
+    expect(g.lossFraction).toBeLessThan(0.05);
+    expect(g.tick(t, 100 * MS).copies).toBe(1);
+    // 15% loss: the estimate follows within ~100 packets and NACKs go out twice.
+    for (let i = 0; i < 300; i++, seq++) if (rng.next() >= 0.15) g.received(seq, (t += MS));
+    expect(g.lossFraction).toBeGreaterThan(0.07);
+    expect(g.tick(t, 100 * MS).copies).toBe(2);
+  });
+
+  it("measures loss from the first packets of a stream (running mean before ~100)", () => {
+    const g = new NackGenerator();
+    g.received(0, 0);
+    for (let s = 1; s <= 40; s += 2) g.received(s, s * MS); // every other number missing: 50%
+    expect(g.lossFraction).toBeGreaterThan(0.4);
+    expect(g.lossFraction).toBeLessThan(0.6);
+  });
+
   it.each([
+    [{ duplicateAboveLoss: 2 }],
     [{ maxRetries: -1 }],
     [{ maxListSize: 0 }],
     [{ reorderAllowanceUs: Number.NaN }],

@@ -53,7 +53,7 @@ describe("NackResponder (RFC 4585 6.2.1 + RFC 4588)", () => {
 
   it("rate-limits retransmissions with a token bucket: a flood of NACKs cannot multiply traffic", () => {
     // 1 Mbps of media; budget 50% = 500 kbps; 250 ms of burst.
-    const r = new NackResponder({ mediaSsrc: MEDIA, rtx: { ssrc: 2, payloadType: 97 }, maxRateRatio: 0.5, minRateBps: 0 });
+    const r = new NackResponder({ mediaSsrc: MEDIA, rtx: { ssrc: 2, payloadType: 97 }, maxRateRatio: 0.5, minRateBps: 0, burstUs: 250_000 });
     let t = 0;
     let seq = 0;
     let retransmittedBytes = 0;
@@ -99,7 +99,42 @@ describe("NackResponder (RFC 4585 6.2.1 + RFC 4588)", () => {
     expect(sentBytes).toBeLessThan(0.2 * s.mediaBytes * 1.1);
   });
 
+  it("above duplicateAboveLoss sends each retransmission twice, with its own RTX sequence numbers; a clean report ends it slowly", () => {
+    const r = new NackResponder({ mediaSsrc: MEDIA, rtx: { ssrc: 2, payloadType: 97 }, duplicateAboveLoss: 0.05, minRateBps: 1_000_000 });
+    for (let i = 0; i < 10; i++) r.onPacketSent(packet(i), i * MS);
+    expect(r.onNack(nack([1]), 10 * MS, 100 * MS)).toHaveLength(1); // no report yet: one copy
+    r.onLossReport(0.12);
+    expect(r.copies).toBe(2);
+    const out = r.onNack(nack([2, 3]), 11 * MS, 100 * MS);
+    expect(out.map(rtxOriginalSequenceNumber)).toEqual([2, 3, 2, 3]); // without copiesOut, second copies follow
+    expect(new Set(out.map((p) => p.sequenceNumber)).size).toBe(4);
+    // The duplicate NACK a lossy receiver sends is not answered again (once per RTT).
+    expect(r.onNack(nack([2, 3]), 12 * MS, 100 * MS)).toHaveLength(0);
+    expect(r.stats()).toMatchObject({ retransmitted: 3, duplicated: 2, withinRtt: 2 });
+    expect(r.stats().retransmittedBytes).toBe(5 * (988 + 12 + 2));
+    // Reports riding on NACKs cover few packets: one saying 0 does not switch duplicates off...
+    r.onLossReport(0);
+    expect(r.copies).toBe(2);
+    // ...a clean path does, within a few reports.
+    for (let i = 0; i < 10; i++) r.onLossReport(0);
+    expect(r.copies).toBe(1);
+  });
+
+  it("takes second copies only from the top quarter of the rate budget; copiesOut holds them apart", () => {
+    // 1 Mbps floor x 0.5 s = 62 500 bytes of tokens, 1002 bytes per RTX: 7 packets get a
+    // second copy before a quarter of the bucket is spent, the other 13 one copy each, none refused.
+    const r = new NackResponder({ mediaSsrc: MEDIA, rtx: { ssrc: 2, payloadType: 97 }, minRateBps: 1_000_000, maxRateRatio: 0, burstUs: 500_000 });
+    for (let i = 0; i < 20; i++) r.onPacketSent(packet(i), 0);
+    r.onLossReport(0.2);
+    const copies: RtpPacket[] = [];
+    const out = r.onNack(nack([...Array(20).keys()]), 0, 100 * MS, copies);
+    expect(out.map(rtxOriginalSequenceNumber)).toEqual([...Array(20).keys()]);
+    expect(copies.map(rtxOriginalSequenceNumber)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(r.stats()).toMatchObject({ retransmitted: 20, duplicated: 7, rateLimited: 0 });
+  });
+
   it("rejects bad options", () => {
+    expect(() => new NackResponder({ mediaSsrc: 1, duplicateAboveLoss: -0.1 })).toThrow(InvalidOptionError);
     expect(() => new NackResponder({ mediaSsrc: -1 })).toThrow(InvalidOptionError);
     expect(() => new NackResponder({ mediaSsrc: 1, rtx: { ssrc: 2, payloadType: 200 } })).toThrow(InvalidOptionError);
     expect(() => new NackResponder({ mediaSsrc: 1, maxRateRatio: -1 })).toThrow(InvalidOptionError);

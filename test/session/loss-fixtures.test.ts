@@ -27,29 +27,39 @@ describe("loss fixtures replayed through a call", () => {
     expect(v.packets.lostOnWirePct).toBeGreaterThan(8);
     expect(v.packets.lostAfterRecoveryPct).toBeLessThan(0.5);
     expect(r.audio!.concealedPct).toBeLessThan(2);
-    expect(v.fpsDecoded).toBeGreaterThan(27);
-    // Not yet the target (freezes < 1% of the call): today ~4% at this size; margin to 7%.
-    expect(v.freeze.percentOfCall).toBeLessThan(7);
-    // Not yet the target (p95 < 250 ms): today ~315 ms, NACK rounds at a 100 ms RTT.
-    expect(v.latencyMs.p95).toBeLessThan(400);
+    expect(v.fpsDecoded).toBeGreaterThan(29);
+    // The targets: freezes < 1% of the call (today none: a lost NACK or RTX no longer
+    // costs a second round trip, both go out twice above 5% loss), p95 < 250 ms (today ~210).
+    expect(v.freeze.percentOfCall).toBeLessThan(1);
+    expect(v.latencyMs.p95).toBeLessThan(250);
   });
 
   it("random 20%: video keeps decoding at >= 20 fps, concealed audio < 5% (the issue's targets)", async () => {
     const r = await runCall(trace("random-20"));
     expect(r.video!.fpsDecoded).toBeGreaterThanOrEqual(20);
     expect(r.audio!.concealedPct).toBeLessThan(5);
+    // Beyond the target: residual loss today ~0.1%, freezes ~6% of the call; with single-copy
+    // NACK/RTX it was ~0.5% and ~10%. Bounds between the two (the figures move by a few
+    // points whenever the packet sequence changes, as the trace drops by packet index).
+    expect(r.video!.packets.lostAfterRecoveryPct).toBeLessThan(0.3);
+    expect(r.video!.freeze.percentOfCall).toBeLessThan(8);
   });
 
-  it("bursty 10% (mean burst 3): residual media loss under 1%", async () => {
+  it("bursty 10% (mean burst 3): residual media loss under 0.5%, freezes under 2% of the call", async () => {
     const r = await runCall(trace("bursty-10-mean3"));
-    expect(r.video!.packets.lostAfterRecoveryPct).toBeLessThan(1);
+    // Today nothing is left lost and one 190 ms freeze (0.6%); before NACK/RTX copies: 0.16%, 4.3%.
+    expect(r.video!.packets.lostAfterRecoveryPct).toBeLessThan(0.5);
+    expect(r.video!.freeze.percentOfCall).toBeLessThan(2.5);
     expect(r.audio!.concealedPct).toBeLessThan(3);
   });
 
   it("bursty 10% (mean burst 8): freezes stay short", async () => {
     const r = await runCall(trace("bursty-10-mean8"));
-    // Not yet the target (no freeze > 400 ms after a burst ends): today the longest is ~670 ms.
-    expect(r.video!.freeze.longestMs).toBeLessThan(1000);
+    // Not yet the target at this size (no freeze > 400 ms after a burst ends): today the
+    // longest is ~620 ms (a keyframe after a burst took a packet and its retries), ~8% of the
+    // call frozen; it was ~540 ms and ~8.5% before NACK/RTX copies (copies do not help bursts).
+    expect(r.video!.freeze.longestMs).toBeLessThan(800);
+    expect(r.video!.freeze.percentOfCall).toBeLessThan(11);
     expect(r.video!.fpsDecoded).toBeGreaterThan(27);
   });
 
