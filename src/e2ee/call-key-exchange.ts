@@ -113,6 +113,7 @@ interface PendingEpoch {
 
 const ZERO_CHAIN = new Uint8Array(32);
 
+/** The key exchange of one call: set-up, key confirmation, rekeys, hang-up (see the file comment). */
 export class CallKeyExchange {
   readonly role: CallRole;
   readonly callId: string;

@@ -19,6 +19,7 @@ export const secureRandomFill: RandomFill = (out) => {
   randomFillSync(out);
 };
 
+/** A long-term identity key pair (Ed25519 + X25519) with private keys kept out of every output. */
 export class IdentityKeyPair {
   /** The public keys. */
   readonly publicKey: IdentityPublicKey;
