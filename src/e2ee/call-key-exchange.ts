@@ -338,15 +338,13 @@ export class CallKeyExchange {
         throw err;
       }
     }
-    if (this.pending !== undefined) {
+    if (this.pending?.role === "initiator") {
       // Both sides started the same rekey: the caller's offer wins (see the file comment).
-      if (this.role === "caller") {
-        this.counters.rekeyCollisions++;
-        return { messages: [] };
-      }
       this.counters.rekeyCollisions++;
-      this.dropPending();
+      if (this.role === "caller") return { messages: [] };
     }
+    // (A pending responder exchange is replaced: the peer started its rekey again.)
+    this.dropPending();
     const suite = setUp ? offer.suites.find((s) => this.suites.includes(s)) : offer.suites[0] === this.currentSuite() ? offer.suites[0] : undefined;
     if (suite === undefined) {
       if (setUp) this.failSetUp(true);
