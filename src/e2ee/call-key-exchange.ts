@@ -28,6 +28,7 @@
  * refused), and nothing derived from attacker-supplied keys is ever handed out. destroy() at
  * hang-up zeroes every ephemeral key, chain key and SRTP key it holds or handed out.
  */
+import type { KeyObject } from "node:crypto";
 import { InvalidOptionError, MalformedPacketError, RtcpipeError, checkOneOf, checkRange } from "../errors.js";
 import { SRTP_SUITE_NAMES, type SrtpSuiteName } from "../srtp/srtp-suite.js";
 import { CallSrtpKeys } from "./call-srtp-keys.js";
@@ -44,7 +45,7 @@ import type { KnownPeers } from "./known-peers.js";
 import type { OfferReplayGuard } from "./offer-replay-guard.js";
 import { shortFingerprint } from "./safety-number.js";
 import { INSPECT_CUSTOM, bytesEqual, bytesEqualConstantTime, zeroBytes } from "./secret-bytes.js";
-import { X25519_KEY_BYTES, x25519, x25519PublicKey } from "./x25519.js";
+import { X25519_KEY_BYTES, importX25519PrivateKey, x25519, x25519PublicKey } from "./x25519.js";
 
 /** The side of the call: the caller sends the first offer. */
 export type CallRole = "caller" | "callee";
@@ -102,6 +103,8 @@ interface PendingEpoch {
   readonly role: ExchangeRole;
   /** Raw X25519 private key, zeroed as soon as the keys are derived. */
   readonly ephemeralPrivate: Uint8Array;
+  /** The same key imported once for Node (dropped with it; see x25519.ts). */
+  ephemeralObject: KeyObject | undefined;
   readonly offer: KeyOffer;
   answer?: KeyAnswer;
   keys?: EpochKeys;
@@ -113,6 +116,7 @@ interface PendingEpoch {
 
 const ZERO_CHAIN = new Uint8Array(32);
 
+/** The key exchange of one call: set-up, key confirmation, rekeys, hang-up (see the file comment). */
 export class CallKeyExchange {
   readonly role: CallRole;
   readonly callId: string;
@@ -293,6 +297,7 @@ export class CallKeyExchange {
   private startEpoch(epoch: number, nowMs: number, switchIndexes: readonly SwitchIndex[]): Uint8Array {
     const ephemeralPrivate = new Uint8Array(X25519_KEY_BYTES);
     this.randomFill(ephemeralPrivate);
+    const ephemeralObject = importX25519PrivateKey(ephemeralPrivate);
     const nonce = new Uint8Array(KEY_NONCE_BYTES);
     this.randomFill(nonce);
     const offer = KeyOffer.create(
@@ -302,13 +307,13 @@ export class CallKeyExchange {
         timestampMs: Math.round(nowMs),
         nonce,
         identity: this.identity.publicKey,
-        ephemeralKey: x25519PublicKey(ephemeralPrivate),
+        ephemeralKey: x25519PublicKey(ephemeralObject),
         suites: epoch === 0 ? this.suites : [this.currentSuite()],
         switchIndexes,
       },
       this.identity,
     );
-    this.pending = { epoch, role: "initiator", ephemeralPrivate, offer, mySwitchIndexes: switchIndexes, peerSwitchIndexes: [] };
+    this.pending = { epoch, role: "initiator", ephemeralPrivate, ephemeralObject, offer, mySwitchIndexes: switchIndexes, peerSwitchIndexes: [] };
     this.counters.sent++;
     return offer.serialize();
   }
@@ -337,15 +342,13 @@ export class CallKeyExchange {
         throw err;
       }
     }
-    if (this.pending !== undefined) {
+    if (this.pending?.role === "initiator") {
       // Both sides started the same rekey: the caller's offer wins (see the file comment).
-      if (this.role === "caller") {
-        this.counters.rekeyCollisions++;
-        return { messages: [] };
-      }
       this.counters.rekeyCollisions++;
-      this.dropPending();
+      if (this.role === "caller") return { messages: [] };
     }
+    // (A pending responder exchange is replaced: the peer started its rekey again.)
+    this.dropPending();
     const suite = setUp ? offer.suites.find((s) => this.suites.includes(s)) : offer.suites[0] === this.currentSuite() ? offer.suites[0] : undefined;
     if (suite === undefined) {
       if (setUp) this.failSetUp(true);
@@ -354,6 +357,7 @@ export class CallKeyExchange {
     const mySwitch: readonly SwitchIndex[] = setUp ? [] : switchIndexes;
     const ephemeralPrivate = new Uint8Array(X25519_KEY_BYTES);
     this.randomFill(ephemeralPrivate);
+    const ephemeralObject = importX25519PrivateKey(ephemeralPrivate);
     const nonce = new Uint8Array(KEY_NONCE_BYTES);
     this.randomFill(nonce);
     const answer = KeyAnswer.create(
@@ -364,7 +368,7 @@ export class CallKeyExchange {
         timestampMs: Math.round(nowMs),
         nonce,
         identity: this.identity.publicKey,
-        ephemeralKey: x25519PublicKey(ephemeralPrivate),
+        ephemeralKey: x25519PublicKey(ephemeralObject),
         suite,
         switchIndexes: mySwitch,
       },
@@ -374,6 +378,7 @@ export class CallKeyExchange {
       epoch: offer.epoch,
       role: "responder",
       ephemeralPrivate,
+      ephemeralObject,
       offer,
       answer,
       peerIdentity: offer.identity,
@@ -383,9 +388,9 @@ export class CallKeyExchange {
     // Responder: DH1 = X25519(EK_R, IK_I), DH2 = X25519(IK_R, EK_I), DH3 = X25519(EK_R, EK_I).
     // (A low-order key in the offer throws here; nothing is kept.)
     this.derive(pending, (dh1, dh2, dh3) => {
-      x25519(ephemeralPrivate, offer.identity.agreementKey, dh1);
+      x25519(ephemeralObject, offer.identity.agreementKey, dh1);
       this.identity.agree(offer.ephemeralKey, dh2);
-      x25519(ephemeralPrivate, offer.ephemeralKey, dh3);
+      x25519(ephemeralObject, offer.ephemeralKey, dh3);
     });
     this.pending = pending;
     if (setUp) this.st = "answered";
@@ -429,8 +434,9 @@ export class CallKeyExchange {
     try {
       this.derive(p, (dh1, dh2, dh3) => {
         this.identity.agree(answer.ephemeralKey, dh1);
-        x25519(p.ephemeralPrivate, answer.identity.agreementKey, dh2);
-        x25519(p.ephemeralPrivate, answer.ephemeralKey, dh3);
+        const ek = p.ephemeralObject as KeyObject;
+        x25519(ek, answer.identity.agreementKey, dh2);
+        x25519(ek, answer.ephemeralKey, dh3);
       });
     } catch (err) {
       // A low-order key in the answer: this exchange cannot complete.
@@ -483,6 +489,7 @@ export class CallKeyExchange {
       this.counters.keysDerived++;
     } finally {
       zeroBytes(dh1, dh2, dh3, p.ephemeralPrivate);
+      p.ephemeralObject = undefined;
     }
   }
 
@@ -525,6 +532,7 @@ export class CallKeyExchange {
     const p = this.pending;
     if (p === undefined) return;
     zeroBytes(p.ephemeralPrivate);
+    p.ephemeralObject = undefined;
     p.keys?.destroy();
     this.pending = undefined;
   }

@@ -10,6 +10,7 @@ import type { SrtpSuiteName } from "../srtp/srtp-suite.js";
 import type { SwitchIndex } from "./key-message-codec.js";
 import { INSPECT_CUSTOM, isAllZero, zeroBytes } from "./secret-bytes.js";
 
+/** One side's SRTP master keys and salts of one epoch (see the file comment). */
 export class CallSrtpKeys {
   /** The negotiated suite. */
   readonly suite: SrtpSuiteName;

@@ -17,7 +17,8 @@ export const ED25519_SIGNATURE_BYTES = 64;
 const PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
 const SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
 
-function importPrivate(privateKey: Uint8Array): KeyObject {
+/** Imports a raw Ed25519 private key (seed), zeroing the DER copy it builds. */
+export function importEd25519PrivateKey(privateKey: Uint8Array): KeyObject {
   checkLength("private key", privateKey);
   const der = Buffer.alloc(PKCS8_PREFIX.length + ED25519_KEY_BYTES);
   der.set(PKCS8_PREFIX, 0);
@@ -39,13 +40,13 @@ function importPublic(publicKey: Uint8Array): KeyObject {
 
 /** The public key A of a 32-byte private key (RFC 8032 Section 5.1.5). */
 export function ed25519PublicKey(privateKey: Uint8Array): Uint8Array {
-  const jwk = createPublicKey(importPrivate(privateKey)).export({ format: "jwk" });
+  const jwk = createPublicKey(importEd25519PrivateKey(privateKey)).export({ format: "jwk" });
   return new Uint8Array(Buffer.from(jwk.x as string, "base64url"));
 }
 
-/** The 64-byte signature of `message` (RFC 8032 Section 5.1.6). */
-export function ed25519Sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
-  return new Uint8Array(sign(null, message, importPrivate(privateKey)));
+/** The 64-byte signature of `message` (RFC 8032 Section 5.1.6) with a raw or imported private key. */
+export function ed25519Sign(privateKey: Uint8Array | KeyObject, message: Uint8Array): Uint8Array {
+  return new Uint8Array(sign(null, message, privateKey instanceof Uint8Array ? importEd25519PrivateKey(privateKey) : privateKey));
 }
 
 /**

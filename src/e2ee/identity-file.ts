@@ -17,8 +17,9 @@ import { IdentityKeyPair } from "./identity-key-pair.js";
 import { readOwnerOnlyFile, writeOwnerOnlyFile } from "./owner-only-file.js";
 import { bytesEqual, zeroBytes } from "./secret-bytes.js";
 
-/** The format tag and the version this code writes (and the only one it reads). */
+/** The format tag of the identity file. */
 export const IDENTITY_FILE_FORMAT = "rtcpipe-identity";
+/** The version this code writes (and the only one it reads). */
 export const IDENTITY_FILE_VERSION = 1;
 
 /** The default identity file: $RTCPIPE_IDENTITY, else ~/.config/rtcpipe/identity.json. */

@@ -8,6 +8,7 @@ import { ED25519_KEY_BYTES } from "./ed25519.js";
 import { bytesEqual, concatBytes } from "./secret-bytes.js";
 import { X25519_KEY_BYTES } from "./x25519.js";
 
+/** The public keys of one identity: what is pinned, fingerprinted and carried in key messages. */
 export class IdentityPublicKey {
   /** Ed25519 public key (RFC 8032), 32 bytes. */
   readonly signingKey: Uint8Array;

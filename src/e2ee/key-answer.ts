@@ -42,6 +42,7 @@ export interface KeyAnswerFields {
   readonly switchIndexes: readonly SwitchIndex[];
 }
 
+/** A signed key answer (wire format in the file comment). */
 export class KeyAnswer implements KeyAnswerFields {
   readonly epoch: number;
   readonly callId: string;

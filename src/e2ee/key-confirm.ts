@@ -11,8 +11,10 @@ import { KeyMessageReader, KeyMessageType, KeyMessageWriter, checkMessageSize } 
 /** Who sends a confirm within one epoch's exchange. */
 export type ExchangeRole = "initiator" | "responder";
 
+/** Confirm messages have a fixed size. */
 const CONFIRM_BYTES = 6 + 1 + 32;
 
+/** A key-confirmation message (wire format in the file comment). */
 export class KeyConfirm {
   constructor(
     /** The epoch confirmed. */

@@ -35,12 +35,14 @@ export interface SwitchIndex {
 /** Suites by their DTLS-SRTP protection profile number (RFC 5764 4.1.2, RFC 7714 14.2): the wire id. */
 const SUITE_BY_PROFILE = new Map<number, SrtpSuiteName>(Object.values(SRTP_SUITES).map((s) => [s.dtlsProfile, s.name]));
 
+/** Throws MalformedPacketError unless `callId` is 1..64 printable ASCII characters. */
 export function checkCallId(callId: string): void {
   if (typeof callId !== "string" || !/^[\x21-\x7e]{1,64}$/.test(callId)) {
     throw new MalformedPacketError(`Cannot use call id ${JSON.stringify(callId)}: allowed is 1 to ${MAX_CALL_ID_BYTES} printable ASCII characters without spaces`);
   }
 }
 
+/** Throws MalformedPacketError unless the list has at most 16 distinct SSRCs with 48-bit indexes. */
 export function checkSwitchIndexes(list: readonly SwitchIndex[]): void {
   if (list.length > MAX_SWITCH_INDEXES) throw new MalformedPacketError(`Cannot use ${list.length} switch indexes: allowed is at most ${MAX_SWITCH_INDEXES}`);
   const seen = new Set<number>();

@@ -44,6 +44,7 @@ export interface KeyOfferFields {
   readonly switchIndexes: readonly SwitchIndex[];
 }
 
+/** A signed key offer (wire format in the file comment). */
 export class KeyOffer implements KeyOfferFields {
   readonly epoch: number;
   readonly callId: string;

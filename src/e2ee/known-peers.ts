@@ -27,9 +27,12 @@ export interface KnownPeer {
 /** What KnownPeers.verify found. */
 export type PinVerdict = "pinned-now" | "matches-pin" | "accepted-new";
 
+/** The format tag of the known-peers file. */
 export const KNOWN_PEERS_FILE_FORMAT = "rtcpipe-known-peers";
+/** The version this code writes and reads. */
 export const KNOWN_PEERS_FILE_VERSION = 1;
 
+/** The in-memory pin store (see the file comment). */
 export class KnownPeers {
   private readonly peers = new Map<string, KnownPeer>();
   private dirty = false;

@@ -9,6 +9,7 @@
  */
 import { ReplayError, checkInt, checkRange } from "../errors.js";
 
+/** Options of OfferReplayGuard. */
 export interface OfferReplayGuardOptions {
   /** Accepted clock difference in ms either way. Default 120000 (±2 min); allowed 1000..3600000. */
   windowMs?: number;
@@ -25,6 +26,7 @@ export type OfferReplayGuardStats = {
   live: number;
 };
 
+/** The nonce and timestamp check of received offers (see the file comment). */
 export class OfferReplayGuard {
   /** The accepted clock difference in ms. */
   readonly windowMs: number;
@@ -74,6 +76,7 @@ export class OfferReplayGuard {
     for (const [k, ts] of this.seen) if (nowMs - ts > this.windowMs) this.seen.delete(k);
   }
 
+  /** A copy of the counters. */
   stats(): OfferReplayGuardStats {
     return { accepted: this.nAccepted, refusedNonce: this.nNonce, refusedTimestamp: this.nTime, refusedFull: this.nFull, live: this.seen.size };
   }

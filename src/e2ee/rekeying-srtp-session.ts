@@ -34,6 +34,7 @@ import { guessRolloverCounter } from "../srtp/guess-rollover-counter.js";
 import type { SrtpSession } from "../srtp/srtp-session.js";
 import type { SwitchIndex } from "./key-message-codec.js";
 
+/** Options of RekeyingSrtpSession. */
 export interface RekeyingSrtpSessionOptions {
   /**
    * Receive side: how many packets past its switch index each announced SSRC must be before the
@@ -62,6 +63,7 @@ interface StreamIndex {
   highestSeq: number;
 }
 
+/** One direction of SRTP across rekeys (see the file comment). */
 export class RekeyingSrtpSession {
   private cur: SrtpSession;
   private nxt: SrtpSession | undefined;

@@ -2,11 +2,14 @@
  * X25519 (RFC 7748 Section 5) on raw 32-byte keys, through Node's crypto (OpenSSL).
  *
  * Private keys stay in Uint8Arrays the caller owns (and zeroes). Node needs a KeyObject to run
- * the function: each call wraps the raw key in a PKCS#8 DER buffer (RFC 8410), imports it, and
- * zeroes that buffer straight after. The KeyObject holds its own copy inside OpenSSL, which
- * JavaScript cannot overwrite; it is freed (OpenSSL clears ECX private keys on free) when the
- * KeyObject is garbage-collected, a moment Node does not let us choose. Shared secrets come back
- * from Node in a Buffer that is copied out and zeroed here.
+ * the function: importX25519PrivateKey wraps the raw key in a PKCS#8 DER buffer (RFC 8410),
+ * imports it, and zeroes that buffer straight after. (A JWK import is ten times faster but passes
+ * the key through a base64 JavaScript string, which can never be zeroed.) The KeyObject holds its
+ * own copy inside OpenSSL, which JavaScript cannot overwrite: Node has no API to wipe or free a
+ * KeyObject; OpenSSL clears ECX private keys when they are freed, which happens when the KeyObject
+ * is garbage-collected, a moment Node does not let us choose. So callers drop every reference to
+ * it as soon as it is no longer needed. Shared secrets come back from Node in a Buffer that is
+ * copied out and zeroed here.
  */
 import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from "node:crypto";
 import { MalformedPacketError } from "../errors.js";
@@ -41,24 +44,29 @@ export function importX25519PublicKey(publicKey: Uint8Array): KeyObject {
   return createPublicKey({ key: der, format: "der", type: "spki" });
 }
 
-/** The public key X25519(k, 9) of a raw private key (RFC 7748 Section 6.1). */
-export function x25519PublicKey(privateKey: Uint8Array): Uint8Array {
-  const jwk = createPublicKey(importX25519PrivateKey(privateKey)).export({ format: "jwk" });
+/**
+ * The public key X25519(k, 9) of a private key (RFC 7748 Section 6.1): raw, or imported once with
+ * importX25519PrivateKey (OpenSSL's PKCS#8 decoder costs ~0.3 ms per import; import each key once).
+ */
+export function x25519PublicKey(privateKey: Uint8Array | KeyObject): Uint8Array {
+  const key = privateKey instanceof Uint8Array ? importX25519PrivateKey(privateKey) : privateKey;
+  const jwk = createPublicKey(key).export({ format: "jwk" });
   return new Uint8Array(Buffer.from(jwk.x as string, "base64url"));
 }
 
 /**
- * The shared secret X25519(privateKey, publicKey) (RFC 7748 Sections 5 and 6.1), written into
+ * The shared secret X25519(privateKey, publicKey) (RFC 7748 Sections 5 and 6.1) of a raw or
+ * imported private key, written into
  * `out` (32 bytes) when given. Throws MalformedPacketError for a public key of a low-order point,
  * whose result is all zero (Section 6.1: "check for the all-zero value and abort").
  */
-export function x25519(privateKey: Uint8Array, publicKey: Uint8Array, out: Uint8Array = new Uint8Array(X25519_KEY_BYTES)): Uint8Array {
-  const priv = importX25519PrivateKey(privateKey);
+export function x25519(privateKey: Uint8Array | KeyObject, publicKey: Uint8Array, out: Uint8Array = new Uint8Array(X25519_KEY_BYTES)): Uint8Array {
+  const priv = privateKey instanceof Uint8Array ? importX25519PrivateKey(privateKey) : privateKey;
   const pub = importX25519PublicKey(publicKey);
   let shared: Buffer;
   try {
     shared = diffieHellman({ privateKey: priv, publicKey: pub });
-  } catch (err) {
+  } catch {
     throw new MalformedPacketError("Cannot agree on an X25519 secret: the peer's public key is a low-order point (the result is all zero, RFC 7748 Section 6.1)");
   }
   out.set(shared);
