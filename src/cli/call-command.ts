@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { InvalidOptionError } from "../errors.js";
@@ -59,6 +60,7 @@ interface CallFlags {
   knownPeers?: string;
   acceptNewIdentity?: boolean;
   connectTimeout: string;
+  bind: string[];
 }
 
 /** `turn:HOST:PORT` (RFC 7065, UDP; the port defaults to 3478) as an ICE TURN server. */
@@ -99,6 +101,10 @@ async function runRemoteFromFlags(flags: CallFlags): Promise<RemoteCallReport> {
     identityPath: flags.identity ?? defaultIdentityPath(), knownPeersPath: flags.knownPeers ?? defaultKnownPeersPath(),
     acceptNewIdentity: flags.acceptNewIdentity ?? false,
     connectTimeoutMs: parseNumber("--connect-timeout", flags.connectTimeout, 1, 3600) * 1000,
+    bindAddresses: flags.bind.length > 0 ? flags.bind.map((a) => {
+      if (isIP(a) === 0) throw new InvalidOptionError(`Cannot use --bind ${JSON.stringify(a)}: allowed is a numeric IPv4 or IPv6 address`);
+      return a;
+    }) : undefined,
     media,
     onLog: flags.progress ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
@@ -220,6 +226,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .option("--known-peers <file>", "pinned peer identities; default next to the identity file")
     .option("--accept-new-identity", "accept (and re-pin) a peer whose identity key changed")
     .option("--connect-timeout <s>", "wait this long for the peer and the connection", "30")
+    .option("--bind <ip>", "a call between processes: local address for host candidates (repeatable; default 127.0.0.1)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--out <dir>", "write report.json and report.html here")
     .option("--json", "print report.json to stdout instead of the summary")
     .option("--no-progress", "do not print progress lines")

@@ -284,7 +284,7 @@ export class IceAgent {
   private readonly nominationTimeoutUs: number;
   private readonly consentIntervalUs: number;
   private readonly consentTimeoutUs: number;
-  private readonly receiveTimeoutUs: number;
+  private receiveTimeoutUs: number;
   private readonly maxChecksPerSecond: number;
   private readonly maxPairs: number;
   private readonly policy: IcePolicy;
@@ -406,6 +406,14 @@ export class IceAgent {
   }
 
   /** The selected pair, or undefined. */
+  /**
+   * Changes how long nothing from the peer means "disconnected" (e.g. short once media flows
+   * continuously, so a path change is noticed in well under a second). 50-60000 ms.
+   */
+  setReceiveTimeoutMs(ms: number): void {
+    this.receiveTimeoutUs = checkInt("receiveTimeoutMs", ms, 50, 60_000) * 1000;
+  }
+
   get selectedPair(): IceSelectedPair | undefined {
     return this.selected ? describePair(this.selected) : undefined;
   }

@@ -47,6 +47,12 @@ export interface RemoteCallOptions {
   knownPeersPath: string;
   /** Accept a peer identity that differs from its pin (and re-pin it). Default false. */
   acceptNewIdentity?: boolean;
+  /**
+   * Once media flows, nothing from the peer for this long means the path broke (ICE
+   * "disconnected"; the caller restarts ICE at once). Default 400 ms: 50 audio packets a second
+   * and TWCC feedback keep a healthy path far busier than that.
+   */
+  mediaTimeoutMs?: number;
   /** How long to wait for the peer to come online and the call to connect (default 30 s). */
   connectTimeoutMs?: number;
   /** Media options as for the emulated call (network impairment options do not apply). */
@@ -231,7 +237,7 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
   let keys: CallSrtpKeys | undefined;
 
   const sendUpdate = (u: CallUpdate): void => {
-    if (callId) void signaling.candidate(peerName, callId, JSON.stringify(u)).catch(() => {});
+    if (callId) void signaling.candidate(peerName, callId, JSON.stringify(u)).catch((err: unknown) => note(`signaling refused an update: ${err instanceof Error ? err.message : String(err)}`));
   };
   ice.onEvent = (e: IceEvent) => {
     if (e.type === "candidate") sendUpdate({ candidate: formatCandidateSdp(e.candidate) });
@@ -305,7 +311,10 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     const u = parseJson(m.payload, "update") as CallUpdate;
     if (typeof u.candidate === "string") ice.addRemoteCandidate(parseCandidateSdp(u.candidate));
     if (u.endOfCandidates === true) ice.setRemoteEndOfCandidates();
-    if (u.restart && typeof u.restart.ufrag === "string" && typeof u.restart.pwd === "string") ice.setRemoteCredentials(u.restart.ufrag, u.restart.pwd);
+    if (u.restart && typeof u.restart.ufrag === "string" && typeof u.restart.pwd === "string") {
+      note(`${peerName} restarted ICE (new credentials)`);
+      ice.setRemoteCredentials(u.restart.ufrag, u.restart.pwd);
+    }
     if (Array.isArray(u.key)) onKeyMessages(u.key as string[]);
     if (u.ready === true) {
       remoteReady = true;
@@ -417,6 +426,7 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     sendUpdate({ ready: true });
     await until(() => remoteReady, `${peerName} did not get ready for media`);
     peer.start();
+    ice.agent.setReceiveTimeoutMs(options.mediaTimeoutMs ?? 400);
     note("media started");
 
     const video = o.video === "none" ? undefined : new TestPatternSource({ width: o.width, height: o.height, fps: o.fps, seed: patternSeed });

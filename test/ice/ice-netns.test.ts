@@ -20,85 +20,19 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { natTopology } from "./netns-topology.js";
 
 const P = "icx";
-const NS = { a: `${P}-a`, r: `${P}-r`, b: `${P}-b` };
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const TURN = { address: "10.99.2.4", port: 3478, username: "test", password: "secret" };
 
-function run(args: string[], allowFail = false): string {
-  const r = spawnSync(args[0]!, args.slice(1), { encoding: "utf8" });
-  if (r.status !== 0 && !allowFail) throw new Error(`${args.join(" ")} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
-}
-const inNs = (ns: string, ...args: string[]): string => run(["ip", "netns", "exec", ns, ...args]);
-
-function netnsAvailable(): string | undefined {
-  if (process.platform !== "linux") return "not Linux";
-  if (process.getuid?.() !== 0) return "not root";
-  for (const tool of ["ip", "nft", "conntrack", "turnserver"]) {
-    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} is missing`;
-  }
-  const probe = `${P}-probe`;
-  const r = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8" });
-  if (r.status !== 0) return `ip netns add failed: ${r.stderr.trim()}`;
-  spawnSync("ip", ["netns", "del", probe]);
-  return undefined;
-}
+const { NS, inNs, up, down, blockDirect, rebind, available: netnsAvailable } = natTopology(P);
 
 const why = netnsAvailable();
 if (why !== undefined) {
   const msg = `ICE netns tests: ${why}; they need root, iproute2 with netns, nftables, conntrack and coturn`;
   if (process.env["CI"]) throw new Error(`${msg} (CI is set, so this fails instead of skipping)`);
   console.warn(`SKIPPED ${msg}`);
-}
-
-function down(): void {
-  for (const n of Object.values(NS)) spawnSync("ip", ["netns", "del", n]);
-}
-
-function up(): void {
-  down();
-  for (const n of Object.values(NS)) {
-    run(["ip", "netns", "add", n]);
-    run(["ip", "-n", n, "link", "set", "lo", "up"]);
-  }
-  run(["ip", "link", "add", `${P}-a0`, "netns", NS.a, "type", "veth", "peer", "name", `${P}-r0`, "netns", NS.r]);
-  run(["ip", "link", "add", `${P}-b0`, "netns", NS.b, "type", "veth", "peer", "name", `${P}-r1`, "netns", NS.r]);
-  run(["ip", "-n", NS.a, "addr", "add", "10.99.1.2/24", "dev", `${P}-a0`]);
-  run(["ip", "-n", NS.a, "link", "set", `${P}-a0`, "up"]);
-  run(["ip", "-n", NS.a, "route", "add", "default", "via", "10.99.1.1"]);
-  run(["ip", "-n", NS.r, "addr", "add", "10.99.1.1/24", "dev", `${P}-r0`]);
-  run(["ip", "-n", NS.r, "link", "set", `${P}-r0`, "up"]);
-  run(["ip", "-n", NS.r, "addr", "add", "10.99.2.1/24", "dev", `${P}-r1`]);
-  run(["ip", "-n", NS.r, "link", "set", `${P}-r1`, "up"]);
-  run(["ip", "-n", NS.b, "addr", "add", "10.99.2.2/24", "dev", `${P}-b0`]);
-  run(["ip", "-n", NS.b, "addr", "add", "10.99.2.4/24", "dev", `${P}-b0`]);
-  run(["ip", "-n", NS.b, "link", "set", `${P}-b0`, "up"]);
-  inNs(NS.r, "sysctl", "-qw", "net.ipv4.ip_forward=1");
-  inNs(NS.r, "nft", "add", "table", "ip", "nat");
-  inNs(NS.r, "nft", "add", "chain", "ip", "nat", "post", "{ type nat hook postrouting priority srcnat; policy accept; }");
-  inNs(NS.r, "nft", "add", "rule", "ip", "nat", "post", "oifname", `${P}-r1`, "masquerade");
-}
-
-/** nft in the router: drop UDP between the hosts both ways; the TURN server (10.99.2.4) stays reachable. */
-function blockDirect(on: boolean): void {
-  spawnSync("ip", ["netns", "exec", NS.r, "nft", "delete", "table", "inet", "icxblock"]);
-  if (on) {
-    inNs(NS.r, "nft", "add", "table", "inet", "icxblock");
-    inNs(NS.r, "nft", "add", "chain", "inet", "icxblock", "fwdblock", "{ type filter hook forward priority 0; policy accept; }");
-    inNs(NS.r, "nft", "add", "rule", "inet", "icxblock", "fwdblock", "ip", "saddr", "10.99.1.0/24", "ip", "daddr", "10.99.2.2", "counter", "drop");
-    inNs(NS.r, "nft", "add", "rule", "inet", "icxblock", "fwdblock", "ip", "saddr", "10.99.2.2", "ip", "daddr", "10.99.1.0/24", "counter", "drop");
-  }
-  spawnSync("ip", ["netns", "exec", NS.r, "conntrack", "-F"]);
-}
-
-/** The NAT switches to external address 10.99.2.3 and forgets its mappings (netns-nat.sh rebind). */
-function rebind(): void {
-  spawnSync("ip", ["-n", NS.r, "addr", "add", "10.99.2.3/24", "dev", `${P}-r1`]);
-  inNs(NS.r, "nft", "flush", "chain", "ip", "nat", "post");
-  inNs(NS.r, "nft", "add", "rule", "ip", "nat", "post", "oifname", `${P}-r1`, "snat", "to", "10.99.2.3");
-  spawnSync("ip", ["netns", "exec", NS.r, "conntrack", "-F"]);
 }
 
 type Ev = Record<string, unknown> & { ev: string };
@@ -252,7 +186,7 @@ describe.runIf(why === undefined)("ICE across a NAT in network namespaces", () =
       const stB = await b.request({ cmd: "stats" }, "stats");
       expect(stA.received as number).toBeGreaterThan(20);
       expect(stB.received as number).toBeGreaterThan(20);
-      const counters = inNs(NS.r, "nft", "list", "table", "inet", "icxblock");
+      const counters = inNs(NS.r, "nft", "list", "table", "inet", `${P}block`);
       expect(counters).toMatch(/counter packets [1-9]/); // the direct checks were really dropped
       console.log(`ICE through the NAT, direct blocked: set-up ${setupMs.toFixed(0)} ms, A ${sa.local.type}->${sa.remote.type}, B ${sb.local.type}->${sb.remote.type}`);
       await a.stop();
