@@ -43,8 +43,8 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 async function callPair(extra: string[], [x, y] = ["alice", "bob"]): Promise<[RemoteCallReport, RemoteCallReport]> {
   const common = ["--signal", server.url, "--duration", "4", "--size", "160x120", "--bitrate", "150k", "--json", ...extra];
   const [a, b] = await Promise.all([run(["--name", x!, "--peer", y!, ...ids(x!), ...common]), run(["--name", y!, "--peer", x!, ...ids(y!), ...common])]);
-  expect(a.code, a.stderr).toBe(0);
-  expect(b.code, b.stderr).toBe(0);
+  expect(a.code, a.stderr.slice(-2000)).toBe(0);
+  expect(b.code, b.stderr.slice(-2000)).toBe(0);
   return [JSON.parse(a.stdout) as RemoteCallReport, JSON.parse(b.stdout) as RemoteCallReport];
 }
 
@@ -146,8 +146,8 @@ describe("what the wire and the signaling server see of a call (end-to-end keys)
         p.on("close", (code) => resolve({ code, stdout, stderr }));
       });
     const [a, b] = await Promise.all([runEnv(["--name", "erin", "--peer", "frank", ...ids("erin"), ...common]), runEnv(["--name", "frank", "--peer", "erin", ...ids("frank"), ...common])]);
-    expect(a.code, a.stderr).toBe(0);
-    expect(b.code, b.stderr).toBe(0);
+    expect(a.code, a.stderr.slice(-2000)).toBe(0);
+    expect(b.code, b.stderr.slice(-2000)).toBe(0);
     expect(a.stderr).toMatch(/WARNING: writing this call's SRTP keys/);
     // The signaling server runs in this process: snapshot its heap now, before this test reads
     // the key log (after that the keys are in this heap as the test's own strings).
