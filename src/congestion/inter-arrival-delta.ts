@@ -58,6 +58,7 @@ export class InterArrivalDelta {
   private nReordered = 0;
   private nOutOfOrderPackets = 0;
   private nDeltas = 0;
+  private readonly result: InterArrivalDeltas = { sendDeltaMs: 0, arrivalDeltaMs: 0, sizeDeltaBytes: 0 };
 
   constructor(options: InterArrivalDeltaOptions = {}) {
     this.groupLengthUs = checkRange("groupLengthUs", options.groupLengthUs ?? DEFAULT_GROUP_LENGTH_US, 100, 100_000);
@@ -66,7 +67,8 @@ export class InterArrivalDelta {
   /**
    * Adds one received packet: its send time (sender clock), arrival time (receiver clock) and
    * the local time the feedback carrying it arrived (sender clock, for jump detection). Returns
-   * the deltas when this packet completes the previous group, else undefined.
+   * the deltas when this packet completes the previous group, else undefined. The returned
+   * object is reused by the next call: copy it to keep it.
    */
   computeDeltas(sendTimeUs: number, arrivalTimeUs: number, systemTimeUs: number, sizeBytes: number): InterArrivalDeltas | undefined {
     const cur = this.current;
@@ -97,7 +99,10 @@ export class InterArrivalDelta {
           return undefined;
         }
         this.consecutiveReordered = 0;
-        result = { sendDeltaMs: sendDeltaUs / 1000, arrivalDeltaMs: arrivalDeltaUs / 1000, sizeDeltaBytes: cur.sizeBytes - prev.sizeBytes };
+        result = this.result;
+        result.sendDeltaMs = sendDeltaUs / 1000;
+        result.arrivalDeltaMs = arrivalDeltaUs / 1000;
+        result.sizeDeltaBytes = cur.sizeBytes - prev.sizeBytes;
         this.nDeltas++;
       }
       this.previous = cur;

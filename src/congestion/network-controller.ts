@@ -27,6 +27,19 @@ const FEEDBACK_RTT_WINDOW = 32;
 const MAX_PACKET_SIZE_BYTES = 65_507;
 /** A send time more than 60 s before its feedback is absurd (feedback is sent every 50-250 ms). */
 const MAX_FEEDBACK_AGE_US = 60_000_000;
+/**
+ * A packet whose one-way offset (arrival on the receiver's clock − send on ours) differs from
+ * the last received packet's by more than 10 s is an outlier: dropped. If the next packet has
+ * the same new offset, the receiver's clock really jumped and the new offset is adopted (the
+ * inter-arrival filter then resets on its own, libwebrtc kArrivalTimeOffsetThreshold 3 s).
+ */
+const MAX_OFFSET_JUMP_US = 10_000_000;
+/**
+ * Sequence numbers are unwrapped from 16 bits, so one can never be more than 2^15 past the
+ * highest seen; such a packet is an outlier and dropped, unless the next one confirms the jump
+ * (so one forged packet cannot make every later real one look stale).
+ */
+const MAX_SEQUENCE_JUMP = 32_768;
 /** Longest RTT accepted (ms); RFC 3550 RTTs beyond a minute mean a broken report. */
 const MAX_RTT_MS = 60_000;
 
@@ -53,6 +66,10 @@ export interface NetworkControllerStats {
   droppedPackets: number;
   /** Packets dropped because their sequence number was at or below one already processed. */
   stalePackets: number;
+  /** Of droppedPackets: arrival times more than 10 s off the previous packet's one-way offset. */
+  offsetJumps: number;
+  /** Of droppedPackets: sequence numbers more than 2^15 past the highest seen (not confirmed by the next packet). */
+  sequenceJumps: number;
   /** Feedback whose dataInFlightBytes was absurd (negative, NaN): the field was ignored. */
   droppedFields: number;
   /** RTT or loss reports, or ticks, dropped (out of range, or time going backwards). */
@@ -102,15 +119,23 @@ export class NetworkController {
   private lastLossUs = -Infinity;
   private lastRttUs = -Infinity;
   private highestSeq = -Infinity;
+  private offsetUs = NaN;
+  private pendingSeq = NaN;
+  private pendingOffsetUs = NaN;
   private rttMs = DEFAULT_RTT_MS;
   private rttFromRtcp = false;
-  private readonly feedbackRttsMs: number[] = [];
+  /** Ring of the last 32 feedback RTTs (ms). */
+  private readonly feedbackRttsMs = new Float64Array(FEEDBACK_RTT_WINDOW);
+  private feedbackRttCount = 0;
+  private feedbackRttNext = 0;
   private lastAlrEndedUs: number | undefined;
   private lastProbeResultUs = -Infinity;
   private lastEmitted: NetworkTargetUpdate | undefined;
   private targetBps: number;
   private readonly sorted: PacketResult[] = [];
   private readonly valid: PacketResult[] = [];
+  /** Probe clusters decided since the last update, handed out with the next one. */
+  private readonly pendingProbes: ProbeCluster[] = [];
 
   private nFeedbacks = 0;
   private nPackets = 0;
@@ -120,6 +145,8 @@ export class NetworkController {
   private nStale = 0;
   private nDroppedInputs = 0;
   private nDroppedFields = 0;
+  private nOffsetJumps = 0;
+  private nSequenceJumps = 0;
   private nProbeResults = 0;
 
   constructor(options: NetworkControllerOptions = {}) {
@@ -159,7 +186,7 @@ export class NetworkController {
     }
     this.lastFeedbackUs = nowUs;
     this.advance(nowUs);
-    const probes = this.startIfNeeded(nowUs);
+    this.startIfNeeded(nowUs);
     this.nFeedbacks++;
 
     // Validate; keep the received packets in arrival order for the estimators.
@@ -183,6 +210,20 @@ export class NetworkController {
         this.nStale++;
         continue;
       }
+      if (seq - this.highestSeq > MAX_SEQUENCE_JUMP && Number.isFinite(this.highestSeq)) {
+        const confirmed = !Number.isNaN(this.pendingSeq) && seq > this.pendingSeq && seq - this.pendingSeq <= MAX_SEQUENCE_JUMP;
+        this.pendingSeq = seq;
+        if (!confirmed) {
+          this.nDroppedPackets++;
+          this.nSequenceJumps++;
+          continue;
+        }
+      }
+      if (rx !== undefined && !this.offsetOk(rx - s.sendTimeUs)) {
+        this.nDroppedPackets++;
+        this.nOffsetJumps++;
+        continue;
+      }
       this.highestSeq = seq;
       valid.push(p);
       this.nPackets++;
@@ -192,7 +233,7 @@ export class NetworkController {
     const inFlight = update.dataInFlightBytes;
     if (typeof inFlight === "number" && Number.isFinite(inFlight) && inFlight >= 0) this.pushback.setDataInFlight(inFlight);
     else this.nDroppedFields++;
-    if (valid.length === 0) return this.emit(nowUs, probes);
+    if (valid.length === 0) return this.emit(nowUs);
 
     const sorted = this.sortedReceived(valid);
     this.updateFeedbackRtt(sorted, nowUs);
@@ -213,10 +254,11 @@ export class NetworkController {
     }
     if (result.recoveredFromOveruse) {
       this.probeController.setAlrStartTimeUs(this.alr.alrStartTimeUs);
-      this.addProbes(probes, this.probeController.requestProbe(nowUs));
+      this.addProbes(this.probeController.requestProbe(nowUs));
     }
-    if (this.feedbackRttsMs.length > 0) this.pushback.updateWindow(Math.min(...this.feedbackRttsMs), this.loss.rateBps);
-    return this.emit(nowUs, probes);
+    const minRttMs = this.minFeedbackRttMs();
+    if (!Number.isNaN(minRttMs)) this.pushback.updateWindow(minRttMs, this.loss.rateBps);
+    return this.emit(nowUs);
   }
 
   /**
@@ -241,10 +283,10 @@ export class NetworkController {
     }
     this.lastRttUs = nowUs;
     this.advance(nowUs);
-    const probes = this.startIfNeeded(nowUs);
+    this.startIfNeeded(nowUs);
     this.rttFromRtcp = true;
     this.setRtt(rttMs);
-    return this.emit(nowUs, probes);
+    return this.emit(nowUs);
   }
 
   /** An RTCP receiver report's fraction lost, 0..1 (RFC 3550 6.4.1 "fraction lost" / 256). */
@@ -255,10 +297,10 @@ export class NetworkController {
     }
     this.lastLossUs = nowUs;
     this.advance(nowUs);
-    const probes = this.startIfNeeded(nowUs);
+    this.startIfNeeded(nowUs);
     this.loss.onLossReport(fractionLost, this.clockUs);
     this.loss.update(this.clockUs);
-    return this.emit(nowUs, probes);
+    return this.emit(nowUs);
   }
 
   /** The periodic tick (every 25 ms: libwebrtc GoogCcNetworkControllerFactory::GetProcessInterval). */
@@ -269,7 +311,7 @@ export class NetworkController {
     }
     this.lastTickUs = nowUs;
     this.advance(nowUs);
-    const probes = this.startIfNeeded(nowUs);
+    this.startIfNeeded(nowUs);
     const alrStart = this.alr.alrStartTimeUs;
     const alrEnded = this.alr.alrEndedTimeUs;
     if (alrEnded !== undefined && alrEnded !== this.lastAlrEndedUs) {
@@ -278,9 +320,9 @@ export class NetworkController {
       this.probeController.setAlrEndedTimeUs(alrEnded);
     }
     this.probeController.setAlrStartTimeUs(alrStart);
-    this.addProbes(probes, this.probeController.process(this.clockUs));
+    this.addProbes(this.probeController.process(this.clockUs));
     this.loss.update(this.clockUs);
-    return this.emit(nowUs, probes);
+    return this.emit(nowUs);
   }
 
   /** Counters and the internal estimates. */
@@ -293,6 +335,8 @@ export class NetworkController {
       droppedFeedback: this.nDroppedFeedback,
       droppedPackets: this.nDroppedPackets,
       stalePackets: this.nStale,
+      offsetJumps: this.nOffsetJumps,
+      sequenceJumps: this.nSequenceJumps,
       droppedFields: this.nDroppedFields,
       droppedInputs: this.nDroppedInputs,
       interArrivalResets: d.resets,
@@ -314,6 +358,22 @@ export class NetworkController {
     };
   }
 
+  /** True when `offsetUs` (arrival − send) is within 10 s of the last one, or repeats a jump seen just before. */
+  private offsetOk(offsetUs: number): boolean {
+    if (Number.isNaN(this.offsetUs) || Math.abs(offsetUs - this.offsetUs) <= MAX_OFFSET_JUMP_US) {
+      this.offsetUs = offsetUs;
+      this.pendingOffsetUs = NaN;
+      return true;
+    }
+    if (!Number.isNaN(this.pendingOffsetUs) && Math.abs(offsetUs - this.pendingOffsetUs) <= MAX_OFFSET_JUMP_US) {
+      this.offsetUs = offsetUs;
+      this.pendingOffsetUs = NaN;
+      return true;
+    }
+    this.pendingOffsetUs = offsetUs;
+    return false;
+  }
+
   private timeOk(nowUs: number, lastUs: number): boolean {
     return typeof nowUs === "number" && Number.isFinite(nowUs) && nowUs >= lastUs;
   }
@@ -323,19 +383,17 @@ export class NetworkController {
     if (nowUs > this.clockUs) this.clockUs = nowUs;
   }
 
-  private startIfNeeded(nowUs: number): ProbeCluster[] {
-    const probes: ProbeCluster[] = [];
+  private startIfNeeded(nowUs: number): void {
     if (!this.started) {
       this.started = true;
-      this.addProbes(probes, this.probeController.start(nowUs));
+      this.addProbes(this.probeController.start(nowUs));
     }
-    return probes;
   }
 
-  private addProbes(into: ProbeCluster[], probes: ProbeCluster[]): void {
+  private addProbes(probes: readonly ProbeCluster[]): void {
     for (const p of probes) {
       this.probeEstimator.addCluster(p.id, p);
-      into.push(p);
+      this.pendingProbes.push(p);
     }
   }
 
@@ -377,16 +435,27 @@ export class NetworkController {
       if (rttUs > maxRttUs) maxRttUs = rttUs;
     }
     if (!(maxRttUs >= 0)) return;
-    this.feedbackRttsMs.push(maxRttUs / 1000);
-    if (this.feedbackRttsMs.length > FEEDBACK_RTT_WINDOW) this.feedbackRttsMs.shift();
+    this.feedbackRttsMs[this.feedbackRttNext] = maxRttUs / 1000;
+    this.feedbackRttNext = (this.feedbackRttNext + 1) % FEEDBACK_RTT_WINDOW;
+    if (this.feedbackRttCount < FEEDBACK_RTT_WINDOW) this.feedbackRttCount++;
     if (!this.rttFromRtcp) {
       let sum = 0;
-      for (const r of this.feedbackRttsMs) sum += r;
-      this.setRtt(sum / this.feedbackRttsMs.length);
+      for (let i = 0; i < this.feedbackRttCount; i++) sum += this.feedbackRttsMs[i]!;
+      this.setRtt(sum / this.feedbackRttCount);
     }
   }
 
-  private emit(nowUs: number, probes: ProbeCluster[]): NetworkTargetUpdate | undefined {
+  /** The smallest of the last 32 feedback RTTs (ms), or NaN before any. */
+  private minFeedbackRttMs(): number {
+    let min = NaN;
+    for (let i = 0; i < this.feedbackRttCount; i++) {
+      const r = this.feedbackRttsMs[i]!;
+      if (!(r >= min)) min = r;
+    }
+    return min;
+  }
+
+  private emit(nowUs: number): NetworkTargetUpdate | undefined {
     const estimate = Math.min(this.maxRateBps, Math.max(this.minRateBps, this.loss.rateBps));
     this.estimateBps = estimate;
     const target = Math.min(this.maxRateBps, Math.max(this.minRateBps, this.pushback.apply(estimate)));
@@ -394,10 +463,11 @@ export class NetworkController {
     // ALR compares what is sent with what the sender may send: the pushed-back target, so our
     // own pushback is not taken for an application limit (which would trigger probes).
     this.alr.setEstimatedBitrate(target);
-    this.addProbes(probes, this.probeController.setEstimatedBitrate(estimate, this.clockUs));
+    this.addProbes(this.probeController.setEstimatedBitrate(estimate, this.clockUs));
     const lossFraction = this.loss.lossFraction;
     const prev = this.lastEmitted;
-    if (prev !== undefined && probes.length === 0 && prev.targetRateBps === target && prev.lossFraction === lossFraction && prev.rttMs === this.rttMs) {
+    const pending = this.pendingProbes;
+    if (prev !== undefined && pending.length === 0 && prev.targetRateBps === target && prev.lossFraction === lossFraction && prev.rttMs === this.rttMs) {
       return undefined;
     }
     let limitedBy: string;
@@ -413,7 +483,7 @@ export class NetworkController {
       targetRateBps: target,
       pacingRateBps: estimate * this.pacingFactor,
       paddingRateBps: 0,
-      probeClusters: probes,
+      probeClusters: pending.length > 0 ? pending.splice(0) : [],
       lossFraction,
       rttMs: this.rttMs,
       limitedBy,

@@ -1,5 +1,5 @@
 /**
- * Over-use detector with an adaptive threshold (draft-ietf-rmcat-gcc-02 sections 5.4 and 5.5,
+ * Over-use detector with an adaptive threshold (draft-ietf-rmcat-gcc-02 section 5.4, parameters in 5.6;
  * libwebrtc goog_cc TrendlineEstimator::Detect / UpdateThreshold): the trendline's modified
  * trend m(i) is compared with a threshold del_var_th(i) that follows |m(i)| (quickly up, slowly
  * down), so the detector neither starves against concurrent TCP flows nor fires on noise.
@@ -11,25 +11,25 @@ import { checkRange } from "../errors.js";
 /** The detector's hypothesis about the path (draft 5.4 signal). */
 export type BandwidthUsage = "normal" | "overusing" | "underusing";
 
-/** draft 5.5 / libwebrtc: initial del_var_th 12.5 ms. */
+/** draft 5.4, 5.6 / libwebrtc: initial del_var_th 12.5 ms. */
 const DEFAULT_INITIAL_THRESHOLD_MS = 12.5;
-/** draft 5.5 / libwebrtc UpdateThreshold: threshold clamped to [6, 600] ms. */
+/** draft 5.4 / libwebrtc UpdateThreshold: threshold clamped to [6, 600] ms. */
 const MIN_THRESHOLD_MS = 6;
 const MAX_THRESHOLD_MS = 600;
-/** draft 5.5 K_u = 0.01 in the draft; libwebrtc TrendlineEstimator k_up_ = 0.0087. */
+/** draft 5.6 K_u = 0.01 in the draft; libwebrtc TrendlineEstimator k_up_ = 0.0087. */
 const DEFAULT_K_UP = 0.0087;
-/** draft 5.5 K_d = 0.00018 in the draft (for its Kalman m); libwebrtc k_down_ = 0.039 for the trendline. */
+/** draft 5.6 K_d = 0.00018 in the draft (for its Kalman m); libwebrtc k_down_ = 0.039 for the trendline. */
 const DEFAULT_K_DOWN = 0.039;
-/** libwebrtc kMaxAdaptOffsetMs: |m| more than 15 ms over the threshold is a spike, not adapted to (draft 5.5). */
+/** libwebrtc kMaxAdaptOffsetMs: |m| more than 15 ms over the threshold is a spike, not adapted to (draft 5.4). */
 const MAX_ADAPT_OFFSET_MS = 15;
-/** libwebrtc kMaxTimeDeltaMs: one threshold step integrates at most 100 ms (draft 5.5 caps delta_t). */
+/** libwebrtc kMaxTimeDeltaMs: one threshold step integrates at most 100 ms. */
 const MAX_TIME_DELTA_MS = 100;
 /** draft 5.4 overuse_time_th / libwebrtc kOverUsingTimeThreshold: 10 ms. */
 const DEFAULT_OVERUSE_TIME_MS = 10;
 
 /** Options of an OveruseDetector. */
 export interface OveruseDetectorOptions {
-  /** Starting threshold (ms). Default 12.5 (draft 5.5). 6 to 600. */
+  /** Starting threshold (ms). Default 12.5 (draft 5.6). 6 to 600. */
   initialThresholdMs?: number;
   /** Threshold gain when |m| is above it. Default 0.0087 (libwebrtc). 0 to 1. */
   kUp?: number;
@@ -39,7 +39,7 @@ export interface OveruseDetectorOptions {
   overuseTimeMs?: number;
 }
 
-/** Adaptive-threshold over-use detector (draft-ietf-rmcat-gcc-02 5.4, 5.5). */
+/** Adaptive-threshold over-use detector (draft-ietf-rmcat-gcc-02 5.4). */
 export class OveruseDetector {
   private readonly kUp: number;
   private readonly kDown: number;
@@ -105,7 +105,7 @@ export class OveruseDetector {
     return this.thresholdMs;
   }
 
-  /** draft 5.5: del_var_th(i) = del_var_th(i-1) + delta_t · K(i) · (|m(i)| − del_var_th(i-1)). */
+  /** draft 5.4: del_var_th(i) = del_var_th(i-1) + delta_t · K(i) · (|m(i)| − del_var_th(i-1)). */
   private updateThreshold(modifiedTrend: number, nowMs: number): void {
     if (Number.isNaN(this.lastUpdateMs)) this.lastUpdateMs = nowMs;
     const absTrend = Math.abs(modifiedTrend);

@@ -36,6 +36,9 @@ const MIN_TIME_BETWEEN_DROP_PROBES_US = 5_000_000;
 const MIN_PROBE_PACKETS = 5;
 const MIN_PROBE_DURATION_US = 15_000;
 
+/** Returned when there is nothing to probe (shared, frozen: no allocation per call). */
+const NO_PROBES: readonly ProbeCluster[] = Object.freeze([]);
+
 /** Options of a ProbeController. */
 export interface ProbeControllerOptions {
   /** Start rate the initial probes are multiples of (bps). Default 300 000. */
@@ -72,14 +75,14 @@ export class ProbeController {
   }
 
   /** The initial exponential probes (3× and 6× start), once; later calls return none. */
-  start(nowUs: number): ProbeCluster[] {
-    if (this.state !== "init") return [];
+  start(nowUs: number): readonly ProbeCluster[] {
+    if (this.state !== "init") return NO_PROBES;
     return this.initiate(nowUs, [FIRST_PROBE_SCALE * this.startRateBps, SECOND_PROBE_SCALE * this.startRateBps], true);
   }
 
   /** The controller's new estimate: may ask for a further probe; remembers large drops. */
-  setEstimatedBitrate(rateBps: number, nowUs: number): ProbeCluster[] {
-    let probes: ProbeCluster[] = [];
+  setEstimatedBitrate(rateBps: number, nowUs: number): readonly ProbeCluster[] {
+    let probes = NO_PROBES;
     if (this.state === "waiting" && rateBps > this.minRateToProbeFurtherBps) {
       probes = this.initiate(nowUs, [FURTHER_PROBE_SCALE * rateBps], true);
     }
@@ -102,20 +105,20 @@ export class ProbeController {
   }
 
   /** After the delay detector recovered from over-use: a probe back towards the rate before a large drop. */
-  requestProbe(nowUs: number): ProbeCluster[] {
+  requestProbe(nowUs: number): readonly ProbeCluster[] {
     const alrRecently = this.alrStartUs !== undefined || nowUs - this.alrEndedUs < ALR_ENDED_TIMEOUT_US;
-    if (!alrRecently || this.state !== "complete") return [];
+    if (!alrRecently || this.state !== "complete") return NO_PROBES;
     const suggestedBps = PROBE_FRACTION_AFTER_DROP * this.rateBeforeDropBps;
     const minExpectedBps = (1 - PROBE_UNCERTAINTY) * suggestedBps;
     if (minExpectedBps > this.estimateBps && nowUs - this.lastLargeDropUs < BITRATE_DROP_TIMEOUT_US && nowUs - this.lastDropProbeUs > MIN_TIME_BETWEEN_DROP_PROBES_US) {
       this.lastDropProbeUs = nowUs;
       return this.initiate(nowUs, [suggestedBps], false);
     }
-    return [];
+    return NO_PROBES;
   }
 
   /** Periodic work: time out a probe that got no result; ALR probing. */
-  process(nowUs: number): ProbeCluster[] {
+  process(nowUs: number): readonly ProbeCluster[] {
     if (this.state === "waiting" && nowUs - this.lastProbeStartUs > MAX_WAITING_FOR_RESULT_US) {
       this.state = "complete";
       this.minRateToProbeFurtherBps = Infinity;
@@ -124,10 +127,10 @@ export class ProbeController {
       const nextUs = Math.max(this.alrStartUs, this.lastProbeStartUs) + ALR_PROBING_INTERVAL_US;
       if (nowUs >= nextUs) return this.initiate(nowUs, [ALR_PROBE_SCALE * this.estimateBps], true);
     }
-    return [];
+    return NO_PROBES;
   }
 
-  private initiate(nowUs: number, ratesBps: number[], probeFurther: boolean): ProbeCluster[] {
+  private initiate(nowUs: number, ratesBps: number[], probeFurther: boolean): readonly ProbeCluster[] {
     const out: ProbeCluster[] = [];
     let further = probeFurther;
     let last = 0;
@@ -140,7 +143,7 @@ export class ProbeController {
       last = rate;
       out.push({ id: this.nextId++, targetRateBps: rate, minProbes: MIN_PROBE_PACKETS, minBytes: Math.ceil((rate * MIN_PROBE_DURATION_US) / 8e6) });
     }
-    if (out.length === 0) return out;
+    if (out.length === 0) return NO_PROBES;
     this.nClusters += out.length;
     this.lastProbeStartUs = nowUs;
     if (further) {

@@ -54,6 +54,7 @@ export class TrendlineEstimator {
   private accumulatedDelayMs = 0;
   private smoothedDelayMs = 0;
   private slope = 0;
+  private readonly result: TrendlineResult = { slope: 0, modifiedTrend: 0, numDeltas: 0 };
 
   constructor(options: TrendlineEstimatorOptions = {}) {
     this.windowSize = checkInt("windowSize", options.windowSize ?? DEFAULT_WINDOW_SIZE, 2, 1000);
@@ -63,7 +64,10 @@ export class TrendlineEstimator {
     this.ys = new Float64Array(this.windowSize);
   }
 
-  /** Adds one inter-group delta pair; `arrivalTimeMs` is the group's arrival (receiver clock). */
+  /**
+   * Adds one inter-group delta pair; `arrivalTimeMs` is the group's arrival (receiver clock).
+   * The returned object is reused by the next update: copy it to keep it.
+   */
   update(arrivalDeltaMs: number, sendDeltaMs: number, arrivalTimeMs: number): TrendlineResult {
     const deltaMs = arrivalDeltaMs - sendDeltaMs;
     this.numDeltas = Math.min(this.numDeltas + 1, DELTA_COUNTER_MAX);
@@ -79,7 +83,11 @@ export class TrendlineEstimator {
       const s = this.fitSlope();
       if (s !== undefined) this.slope = s;
     }
-    return { slope: this.slope, modifiedTrend: this.modifiedTrend(), numDeltas: this.numDeltas };
+    const r = this.result;
+    r.slope = this.slope;
+    r.modifiedTrend = this.modifiedTrend();
+    r.numDeltas = this.numDeltas;
+    return r;
   }
 
   /** The latest slope and its scaled form, without adding a point. */

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import type { PacketResult } from "../../src/congestion/congestion-types.js";
+import { DelayBasedEstimator } from "../../src/congestion/delay-based-estimator.js";
+
+interface Gen {
+  seq: number;
+  sendUs: number;
+  /** Extra queuing delay of the next packet (µs). */
+  queueUs: number;
+}
+
+/** 50 ms of packets every `intervalUs`, queuing delay growing by `growthUs` per packet. */
+function feedback(g: Gen, intervalUs: number, growthUs: number, audio = false): PacketResult[] {
+  const out: PacketResult[] = [];
+  const end = g.sendUs + 50_000;
+  for (; g.sendUs < end; g.sendUs += intervalUs) {
+    g.queueUs = Math.max(0, g.queueUs + growthUs);
+    out.push({ sent: { sequenceNumber: g.seq++, sendTimeUs: g.sendUs, sizeBytes: 1200, probeClusterId: -1, isAudio: audio }, receiveTimeUs: g.sendUs + 40_000 + g.queueUs });
+  }
+  return out;
+}
+
+describe("DelayBasedEstimator (draft-ietf-rmcat-gcc-02 5: pre-filter, trendline, detector, AIMD)", () => {
+  it("constant delay: normal, and the estimate grows", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 500_000 });
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    let r;
+    for (let i = 0; i < 40; i++) r = d.onFeedback(feedback(g, 10_000, 0), 1_000_000, undefined, g.sendUs + 100_000);
+    expect(r!.usage).toBe("normal");
+    expect(d.estimateBps).toBeGreaterThan(500_000 * 1.08);
+  });
+
+  it("a growing queue (+2 ms per 10 ms packet): over-use and a decrease to 0.85 x throughput", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    for (let i = 0; i < 20; i++) d.onFeedback(feedback(g, 10_000, 0), 1_000_000, undefined, g.sendUs + 100_000);
+    let overAtUs = NaN;
+    for (let i = 0; i < 40 && d.stats().decreases === 0; i++) {
+      const r = d.onFeedback(feedback(g, 10_000, 2_000), 800_000, undefined, g.sendUs + 100_000);
+      if (r.usage === "overusing" && Number.isNaN(overAtUs)) overAtUs = g.sendUs;
+    }
+    expect(overAtUs).not.toBeNaN();
+    // The decrease waits the reduction interval since the last change (RTT clamped to
+    // 10..200 ms, 200 ms by default): at most 4 more 50 ms feedbacks after the detection.
+    expect(g.sendUs - overAtUs).toBeLessThanOrEqual(200_000);
+    expect(d.estimateBps).toBeCloseTo(0.85 * 800_000, 0);
+    expect(d.stats().decreases).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the latest throughput window, when lower, sets the decrease", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    for (let i = 0; i < 20; i++) d.onFeedback(feedback(g, 10_000, 0), 1_000_000, undefined, g.sendUs + 100_000);
+    for (let i = 0; i < 40 && d.stats().decreases === 0; i++) d.onFeedback(feedback(g, 10_000, 2_000), 800_000, undefined, g.sendUs + 100_000, 300_000);
+    expect(d.estimateBps).toBeCloseTo(0.85 * 300_000, 0);
+  });
+
+  it("a probe result sets the estimate when there is no over-use", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 300_000 });
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    const r = d.onFeedback(feedback(g, 10_000, 0), undefined, 1_700_000, 100_000);
+    expect(r).toMatchObject({ updated: true, probe: true, targetRateBps: 1_700_000 });
+  });
+
+  it("audio packets do not drive the delay estimate", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    for (let i = 0; i < 40; i++) d.onFeedback(feedback(g, 10_000, 2_000, true), 800_000, undefined, g.sendUs + 100_000);
+    expect(d.stats().deltas).toBe(0);
+    expect(d.estimateBps).toBe(1_000_000);
+  });
+
+  it("2 s without packets resets the filters (libwebrtc kStreamTimeOut)", () => {
+    const d = new DelayBasedEstimator();
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    d.onFeedback(feedback(g, 10_000, 0), undefined, undefined, 100_000);
+    g.sendUs += 3_000_000;
+    d.onFeedback(feedback(g, 10_000, 0), undefined, undefined, g.sendUs + 100_000);
+    expect(d.stats().streamTimeouts).toBe(1);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { InvalidOptionError } from "../../src/errors.js";
+import { ProbeController } from "../../src/congestion/probe-controller.js";
+
+const S = 1_000_000;
+
+describe("ProbeController (libwebrtc ProbeController: 3x and 6x at start, further at 2x above 70%, ALR every 5 s, after a drop 85%)", () => {
+  it("start: two clusters at 3x and 6x the start rate, 5 packets and 15 ms of bytes each; only once", () => {
+    const p = new ProbeController({ startRateBps: 300_000 });
+    const c = p.start(0);
+    expect(c.map((x) => x.targetRateBps)).toEqual([900_000, 1_800_000]);
+    expect(c.map((x) => x.minProbes)).toEqual([5, 5]);
+    expect(c[0]!.minBytes).toBe(Math.ceil((900_000 * 0.015) / 8));
+    expect(new Set(c.map((x) => x.id)).size).toBe(2);
+    expect(p.start(1)).toEqual([]);
+  });
+
+  it("probes are capped at the maximum; a cluster capped to the same rate is not repeated", () => {
+    const p = new ProbeController({ startRateBps: 300_000, maxRateBps: 1_000_000 });
+    expect(p.start(0).map((x) => x.targetRateBps)).toEqual([900_000, 1_000_000]);
+    // Capped at max: no further probing even when the estimate lands near the last probe.
+    expect(p.setEstimatedBitrate(950_000, 0.2 * S)).toEqual([]);
+  });
+
+  it("while a result lands above 70% of the last probe, a further probe at 2x the estimate", () => {
+    const p = new ProbeController({ startRateBps: 300_000, maxRateBps: 10_000_000 });
+    p.start(0);
+    expect(p.setEstimatedBitrate(1_000_000, 0.2 * S)).toEqual([]); // below 0.7 x 1.8 Mbps
+    const c = p.setEstimatedBitrate(1_700_000, 0.3 * S);
+    expect(c.map((x) => x.targetRateBps)).toEqual([3_400_000]);
+  });
+
+  it("no result within 1 s ends probing; then in ALR a probe at 2x the estimate every 5 s", () => {
+    const p = new ProbeController({ startRateBps: 300_000 });
+    p.start(0);
+    p.setEstimatedBitrate(400_000, 0.1 * S);
+    expect(p.process(0.5 * S)).toEqual([]);
+    p.process(1.1 * S); // probing complete
+    p.setAlrStartTimeUs(2 * S);
+    expect(p.process(6.9 * S)).toEqual([]);
+    expect(p.process(7 * S).map((x) => x.targetRateBps)).toEqual([800_000]);
+    p.setAlrStartTimeUs(undefined);
+    expect(p.process(20 * S)).toEqual([]);
+  });
+
+  it("after a large drop (< 66%) and recovery in ALR: one probe at 85% of the rate before the drop, within 5 s", () => {
+    const p = new ProbeController({ startRateBps: 300_000 });
+    p.start(0);
+    p.setEstimatedBitrate(1_000_000, 0.2 * S);
+    p.process(2 * S); // complete
+    p.setEstimatedBitrate(300_000, 10 * S); // large drop
+    expect(p.requestProbe(11 * S)).toEqual([]); // not in ALR: sending at the estimate shows the path
+    p.setAlrStartTimeUs(10.5 * S);
+    expect(p.requestProbe(11 * S).map((x) => x.targetRateBps)).toEqual([850_000]);
+    expect(p.requestProbe(11.5 * S)).toEqual([]); // at most one per 5 s
+    const q = new ProbeController({ startRateBps: 300_000 });
+    q.start(0);
+    q.setEstimatedBitrate(1_000_000, 0.2 * S);
+    q.process(2 * S);
+    q.setEstimatedBitrate(300_000, 10 * S);
+    q.setAlrStartTimeUs(10.5 * S);
+    expect(q.requestProbe(15.1 * S)).toEqual([]); // more than 5 s after the drop
+  });
+
+  it("validates options", () => {
+    expect(() => new ProbeController({ startRateBps: 5_000_000, maxRateBps: 1_000_000 })).toThrow(InvalidOptionError);
+  });
+});
