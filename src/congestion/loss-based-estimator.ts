@@ -20,6 +20,8 @@ const INCREASE_EXTRA_BPS = 1_000;
 const INCREASE_INTERVAL_US = 1_000_000;
 /** libwebrtc kBweDecreaseInterval: at most one decrease per 300 ms + RTT. */
 const DECREASE_INTERVAL_US = 300_000;
+/** libwebrtc kLimitNumPackets: reports are pooled until they cover at least 20 packets. */
+const MIN_PACKETS_PER_REPORT = 20;
 /** libwebrtc kStartPhase: 2 s in which the delay-based estimate is trusted while no loss is seen. */
 const START_PHASE_US = 2_000_000;
 /** libwebrtc kMaxRtcpFeedbackInterval 5 s; a loss report older than 1.2 × that is stale. */
@@ -51,6 +53,8 @@ export class LossBasedEstimator {
   private readonly historyUs: number[] = [];
   private readonly historyBps: number[] = [];
   private nDecreases = 0;
+  private pooledLost = 0;
+  private pooledExpected = 0;
 
   constructor(options: LossBasedEstimatorOptions = {}) {
     this.minRateBps = checkRange("minRateBps", options.minRateBps ?? 30_000, 1_000, 1e10);
@@ -73,11 +77,25 @@ export class LossBasedEstimator {
     return this.nDecreases;
   }
 
-  /** A receiver report's fraction lost (0..1, RFC 3550 6.4.1 divided by 256). */
-  onLossReport(fractionLost: number, nowUs: number): void {
+  /**
+   * A receiver report's fraction lost (0..1, RFC 3550 6.4.1 divided by 256). With
+   * `packetsExpected` (the packets the report covers), reports are pooled until they cover 20
+   * packets (libwebrtc kLimitNumPackets), so a report over a handful of packets at a low rate
+   * does not read 1 loss in 8 as 12.5%; returns false while pooling.
+   */
+  onLossReport(fractionLost: number, nowUs: number, packetsExpected?: number): boolean {
+    if (packetsExpected !== undefined) {
+      this.pooledLost += fractionLost * packetsExpected;
+      this.pooledExpected += packetsExpected;
+      if (this.pooledExpected < MIN_PACKETS_PER_REPORT) return false;
+      fractionLost = this.pooledLost / this.pooledExpected;
+      this.pooledLost = 0;
+      this.pooledExpected = 0;
+    }
     this.lossFractionValue = fractionLost;
     this.lastLossReportUs = nowUs;
     this.hasDecreasedSinceReport = false;
+    return true;
   }
 
   /** The RTT the decrease interval adds (ms). */

@@ -179,7 +179,7 @@ export class NetworkController {
 
   /** One TWCC feedback (from the feedback adapter). Returns an update when the decision changed. */
   onTransportFeedback(update: TransportFeedbackUpdate): NetworkTargetUpdate | undefined {
-    const nowUs = update.feedbackTimeUs;
+    const nowUs = update?.feedbackTimeUs;
     if (typeof nowUs !== "number" || !Number.isFinite(nowUs) || nowUs < this.lastFeedbackUs || !Array.isArray(update.packets)) {
       this.nDroppedFeedback++;
       return undefined;
@@ -267,7 +267,7 @@ export class NetworkController {
    * the path's queue (after a deep queue drains it may see ALR that was not there).
    */
   onSentPacket(packet: SentPacketInfo): void {
-    if (!Number.isFinite(packet.sendTimeUs) || !Number.isInteger(packet.sizeBytes) || packet.sizeBytes <= 0 || packet.sizeBytes > MAX_PACKET_SIZE_BYTES) {
+    if (!Number.isFinite(packet?.sendTimeUs) || !Number.isInteger(packet.sizeBytes) || packet.sizeBytes <= 0 || packet.sizeBytes > MAX_PACKET_SIZE_BYTES) {
       this.nDroppedInputs++;
       return;
     }
@@ -289,16 +289,21 @@ export class NetworkController {
     return this.emit(nowUs);
   }
 
-  /** An RTCP receiver report's fraction lost, 0..1 (RFC 3550 6.4.1 "fraction lost" / 256). */
-  onLossReport(fractionLost: number, nowUs: number): NetworkTargetUpdate | undefined {
-    if (!this.timeOk(nowUs, this.lastLossUs) || typeof fractionLost !== "number" || !Number.isFinite(fractionLost) || fractionLost < 0 || fractionLost > 1) {
+  /**
+   * An RTCP receiver report's fraction lost, 0..1 (RFC 3550 6.4.1 "fraction lost" / 256), and
+   * optionally how many packets it covers (the extended highest sequence number's increase):
+   * then reports are pooled until they cover 20 packets (libwebrtc kLimitNumPackets).
+   */
+  onLossReport(fractionLost: number, nowUs: number, packetsExpected?: number): NetworkTargetUpdate | undefined {
+    if (!this.timeOk(nowUs, this.lastLossUs) || typeof fractionLost !== "number" || !Number.isFinite(fractionLost) || fractionLost < 0 || fractionLost > 1 ||
+      (packetsExpected !== undefined && (!Number.isSafeInteger(packetsExpected) || packetsExpected < 0))) {
       this.nDroppedInputs++;
       return undefined;
     }
     this.lastLossUs = nowUs;
     this.advance(nowUs);
     this.startIfNeeded(nowUs);
-    this.loss.onLossReport(fractionLost, this.clockUs);
+    this.loss.onLossReport(fractionLost, this.clockUs, packetsExpected);
     this.loss.update(this.clockUs);
     return this.emit(nowUs);
   }

@@ -19,6 +19,8 @@ export interface SimulationOptions {
   bufferBytes: number;
   oneWayDelayMs?: number;
   lossPct?: number;
+  /** Extra delay after the bottleneck, uniform 0..jitterMs per packet, order kept. */
+  jitterMs?: number;
   seed?: number;
   packetSizeBytes?: number;
   feedbackIntervalMs?: number;
@@ -55,6 +57,8 @@ export function simulate(o: SimulationOptions): SimulationResult {
   const size = o.packetSizeBytes ?? 1200;
   const fbIntervalUs = (o.feedbackIntervalMs ?? 50) * 1000;
   const lossP = (o.lossPct ?? 0) / 100;
+  const jitterUs = (o.jitterMs ?? 0) * 1000;
+  let lastArrivalUs = 0;
   const endUs = o.durationS * 1e6;
   const cc = new NetworkController(o.controller);
   let targetBps = cc.targetRateBps;
@@ -109,7 +113,10 @@ export function simulate(o: SimulationOptions): SimulationResult {
     linkFreeUs = startUs + serviceUs;
     queuedBytes += size;
     inQueue.push({ departUs: linkFreeUs, size });
-    arrivalUs.push(linkFreeUs + propUs);
+    // Jitter after the bottleneck; a packet never overtakes the one before it.
+    const arrival = Math.max(lastArrivalUs, linkFreeUs + propUs + (jitterUs > 0 ? rng.next() * jitterUs : 0));
+    lastArrivalUs = arrival;
+    arrivalUs.push(arrival);
     queueUs.push(startUs - tUs);
   };
 
@@ -119,7 +126,7 @@ export function simulate(o: SimulationOptions): SimulationResult {
   const pendingFeedback: TransportFeedbackUpdate[] = [];
   let nextRrUs = 1e6;
   let rrFrom = 0;
-  const pendingRr: { atUs: number; loss: number; rttMs: number }[] = [];
+  const pendingRr: { atUs: number; expected: number; loss: number; rttMs: number }[] = [];
   let nextTickUs = 0;
   let nextMediaUs = 0;
 
@@ -140,7 +147,7 @@ export function simulate(o: SimulationOptions): SimulationResult {
     while (pendingRr.length > 0 && pendingRr[0]!.atUs <= t) {
       const r = pendingRr.shift()!;
       apply(cc.onRttMs(r.rttMs, r.atUs), t);
-      apply(cc.onLossReport(r.loss, r.atUs), t);
+      apply(cc.onLossReport(r.loss, r.atUs, r.expected), t);
     }
     if (t >= nextTickUs) {
       apply(cc.onProcessInterval(t), t);
@@ -199,7 +206,7 @@ export function simulate(o: SimulationOptions): SimulationResult {
       }
       rrFrom = s;
       const lastQ = queueUs[Math.max(0, s - 1)] ?? 0;
-      pendingRr.push({ atUs: t + propUs, loss: expected > 0 ? Math.floor((256 * lost) / expected) / 256 : 0, rttMs: (2 * propUs + (Number.isNaN(lastQ) ? 0 : lastQ)) / 1000 });
+      pendingRr.push({ atUs: t + propUs, expected, loss: expected > 0 ? Math.floor((256 * lost) / expected) / 256 : 0, rttMs: (2 * propUs + (Number.isNaN(lastQ) ? 0 : lastQ)) / 1000 });
     }
     if (t >= nextSampleUs) {
       let bits = 0;

@@ -80,6 +80,24 @@ describe("LossBasedEstimator (draft-ietf-rmcat-gcc-02 6; libwebrtc classic thres
     expect(e.rateBps).toBe(500_000);
   });
 
+  it("with packet counts, reports are pooled until they cover 20 packets (libwebrtc kLimitNumPackets)", () => {
+    const e = new LossBasedEstimator({ startRateBps: 1_000_000 });
+    // 1 lost of 8 (12.5%) would cut the rate; pooled with the next 2 reports: 1 of 24 = 4.2%, hold.
+    expect(e.onLossReport(1 / 8, 0, 8)).toBe(false);
+    e.update(0);
+    expect(e.rateBps).toBe(1_000_000);
+    expect(e.onLossReport(0, 1 * S, 8)).toBe(false);
+    expect(e.onLossReport(0, 2 * S, 8)).toBe(true);
+    expect(e.lossFraction).toBeCloseTo(1 / 24, 9);
+    e.update(2 * S);
+    expect(e.decreases).toBe(0);
+    // Without counts every report counts on its own.
+    const f = new LossBasedEstimator({ startRateBps: 1_000_000 });
+    f.onLossReport(1 / 8, 0);
+    f.update(0);
+    expect(f.decreases).toBe(1);
+  });
+
   it("never leaves [min, max]", () => {
     const e = new LossBasedEstimator({ startRateBps: 100_000, minRateBps: 80_000, maxRateBps: 120_000 });
     run(e, 0, 20, 0);

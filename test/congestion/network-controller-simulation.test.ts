@@ -50,6 +50,18 @@ describe("NetworkController closed loop (draft-ietf-rmcat-gcc-02 behaviour on a 
     expect(r.controller.stats()).toMatchObject({ droppedFeedback: 0, droppedPackets: 0, stalePackets: 0 });
   });
 
+  it("steady 2 Mbps with 0-20 ms of jitter after the bottleneck: jitter is not taken for congestion", () => {
+    const r = simulate({ durationS: 30, capacityBps: () => 2e6, bufferBytes: bufferBytes(2e6, 300), jitterMs: 20, seed: 3 });
+    const reached = firstTime(r.samples, 0, (s) => s.targetBps >= 0.9 * 2e6);
+    const tail = between(r, 5, 30);
+    const meanTarget = mean(tail.map((s) => s.targetBps));
+    console.log(`steady 2 Mbps, 20 ms jitter: >= 90% at ${reached} s, mean target ${(meanTarget / 1e3).toFixed(0)} kbps, delay-based decreases ${r.controller.stats().delayDecreases}`);
+    // Same targets as without jitter: the trendline's smoothing and the adaptive threshold are
+    // there so that delay noise of this size (a Wi-Fi hop) does not read as over-use.
+    expect(reached).toBeLessThanOrEqual(5);
+    expect(meanTarget).toBeGreaterThan(0.85 * 2e6);
+  });
+
   const step = (t: number): number => (t >= 10 && t < 20 ? 2e5 : 1e6);
 
   it("step 1 Mbps -> 200 kbps at 10 s, buffer 300 ms at 1 Mbps: target below capacity within 1 s, queue drained within 2.8 s, no collapse", () => {
@@ -107,6 +119,22 @@ describe("NetworkController closed loop (draft-ietf-rmcat-gcc-02 behaviour on a 
     // back-offs in a row), so 0.7 of capacity is the floor.
     expect(r.controller.stats().lossDecreases).toBe(0);
     expect(minTarget).toBeGreaterThan(0.7 * 1e6);
+  });
+
+  it("3G-like 150 kbps, 100 ms one-way, 3% loss: the target tracks the capacity with a short queue", () => {
+    const r = simulate({ durationS: 60, capacityBps: () => 150e3, bufferBytes: bufferBytes(150e3, 300), oneWayDelayMs: 100, lossPct: 3, seed: 11 });
+    const tail = between(r, 10, 60);
+    const meanTarget = mean(tail.map((s) => s.targetBps));
+    const queues = tail.map((s) => (Number.isNaN(s.maxQueueDelayMs) ? 0 : s.maxQueueDelayMs)).sort((a, b) => a - b);
+    const p95 = queues[Math.floor(0.95 * queues.length)]!;
+    console.log(`3G-like: mean target ${(meanTarget / 1e3).toFixed(0)} kbps, p95 queue ${p95.toFixed(0)} ms`);
+    // AIMD saws between 0.85x and just above capacity, so the mean stays above 0.75x unless
+    // loss (3%, held by draft 6) or noise drives repeated cuts; at most 5% above, or the queue grows.
+    expect(meanTarget).toBeGreaterThan(0.75 * 150e3);
+    expect(meanTarget).toBeLessThan(1.05 * 150e3);
+    // The issue's 3G target is p95 capture-to-render < 400 ms with 100 ms of path delay: the
+    // queue must leave most of that to the jitter buffer, so < 150 ms.
+    expect(p95).toBeLessThan(150);
   });
 
   it("20% random loss on 1 Mbps: the estimate falls (draft 6: rate x (1 - 0.5 p) above 10%)", () => {

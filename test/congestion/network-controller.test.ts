@@ -38,7 +38,11 @@ describe("NetworkController (libwebrtc GoogCcNetworkController shape)", () => {
     c.onTransportFeedback(fb(0, 9, 200 * MS));
     expect(c.onTransportFeedback(fb(10, 19, 150 * MS))).toBeUndefined();
     c.onTransportFeedback({ ...fb(10, 19, 300 * MS), feedbackTimeUs: NaN });
-    expect(c.stats()).toMatchObject({ feedbacks: 1, droppedFeedback: 2, packets: 10 });
+    // Not even an object (a caller bug, or a decoder that returned nothing): dropped, no throw.
+    c.onTransportFeedback(undefined as unknown as TransportFeedbackUpdate);
+    c.onTransportFeedback({ feedbackTimeUs: 400 * MS, packets: null, dataInFlightBytes: 0 } as unknown as TransportFeedbackUpdate);
+    c.onSentPacket(null as unknown as PacketResult["sent"]);
+    expect(c.stats()).toMatchObject({ feedbacks: 1, droppedFeedback: 4, packets: 10, droppedInputs: 1 });
   });
 
   it("absurd packets are dropped and counted; already-reported sequence numbers are stale", () => {
