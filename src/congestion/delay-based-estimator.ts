@@ -12,6 +12,8 @@ import { InterArrivalDelta } from "./inter-arrival-delta.js";
 import { OveruseDetector, type BandwidthUsage } from "./overuse-detector.js";
 import { TrendlineEstimator } from "./trendline-estimator.js";
 
+/** The latest throughput window cuts a decrease to no less than this share of the smoothed acknowledged rate (ours, see onFeedback). */
+const RECENT_WINDOW_FLOOR = 0.3;
 /** libwebrtc DelayBasedBwe kStreamTimeOut: 2 s without packets resets the filters. */
 const STREAM_TIMEOUT_US = 2_000_000;
 
@@ -81,8 +83,9 @@ export class DelayBasedEstimator {
    * One feedback's packets (received ones in arrival order are used), the acknowledged
    * throughput (bps, or undefined), a probe result (bps, or undefined), the local time, and
    * optionally the latest unsmoothed throughput window (bps): on over-use the decrease uses the
-   * lower of the two (ours, not libwebrtc's: the smoothed rate lags a sudden capacity drop,
-   * while during over-use the latest window is what the bottleneck delivers).
+   * lower of the two, the window floored at 30% of the smoothed rate (ours, not libwebrtc's:
+   * the smoothed rate lags a sudden capacity drop, while during over-use the latest window is
+   * what the bottleneck delivers, unless the sender itself had just cut its rate).
    */
   onFeedback(packets: readonly PacketResult[], ackedRateBps: number | undefined, probeRateBps: number | undefined, nowUs: number, recentRateBps?: number): DelayBasedResult {
     const prevUsage = this.detector.state;
@@ -109,7 +112,13 @@ export class DelayBasedEstimator {
     const rc = this.rateControl;
     if (usage === "overusing") {
       if (ackedRateBps !== undefined && rc.timeToReduceFurther(nowUs, ackedRateBps)) {
-        const throughputBps = recentRateBps !== undefined ? Math.min(ackedRateBps, recentRateBps) : ackedRateBps;
+        // The lower of the smoothed acknowledged rate and the latest window, but the window
+        // cuts to no less than 30% of the smoothed rate: in a call that window has often
+        // fallen because we had just sent less (pushback, a paused encoder), not because the
+        // path got slower, and with the plain minimum a step to 200 kbps cut the estimate to
+        // 55 kbps while 211 kbps was getting through. 30% keeps the closed-loop step
+        // (test/congestion/network-controller-simulation.test.ts) draining as fast as before.
+        const throughputBps = recentRateBps !== undefined ? Math.min(ackedRateBps, Math.max(recentRateBps, RECENT_WINDOW_FLOOR * ackedRateBps)) : ackedRateBps;
         rc.update(usage, throughputBps, nowUs);
         updated = true;
       } else if (ackedRateBps === undefined && rc.timeToReduceFurther(nowUs, rc.estimateBps)) {

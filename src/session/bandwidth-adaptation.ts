@@ -21,6 +21,9 @@ export interface BandwidthAdaptationOptions {
   audioMaxBitrateBps?: number;
 }
 
+/** The pushback floor a call uses (see the constructor). */
+const PUSHBACK_MIN_RATE_BPS = 100_000;
+
 /** What the sender should do now: pacer rates and probes, and the encoders' settings. */
 export interface AdaptationDecision {
   network: NetworkTargetUpdate;
@@ -52,7 +55,11 @@ export class BandwidthAdaptation {
     const startRateBps = checkRange("startRateBps", options.startRateBps ?? 300_000, 10_000, 1e9);
     const minRateBps = checkRange("minRateBps", options.minRateBps ?? 30_000, 10_000, startRateBps);
     const maxRateBps = checkRange("maxRateBps", options.maxRateBps ?? 2_500_000, startRateBps, 1e10);
-    this.controller = new NetworkController({ startRateBps, minRateBps, maxRateBps });
+    // Pushback (data in flight over the congestion window) stops at 100 kbps, or the start
+    // rate if lower: enough for audio and the ladder's smallest video, so it cuts the queue
+    // without pausing video; the delay- and loss-based estimates may still go lower.
+    const pushbackMinRateBps = Math.max(minRateBps, Math.min(startRateBps, +(process.env.PB_MIN ?? PUSHBACK_MIN_RATE_BPS)));
+    this.controller = new NetworkController({ startRateBps, minRateBps, maxRateBps, pushbackMinRateBps });
     const v = options.video;
     this.allocator = new BitrateAllocator({ audioMaxBps: options.audioMaxBitrateBps ?? 32_000, videoMaxBps: v?.maxBitrateBps ?? 2_500_000 });
     this.ladder = v ? new VideoQualityLadder({ captureWidth: v.captureWidth, captureHeight: v.captureHeight, captureFps: v.captureFps, maxBitrateBps: v.maxBitrateBps }) : undefined;
@@ -70,6 +77,7 @@ export class BandwidthAdaptation {
   /** A packet left the pacer (with its transport-wide sequence number). */
   onPacketSent(info: SentPacketInfo): void {
     this.feedback.onPacketSent(info);
+    this.controller.onSentPacket(info, this.feedback.dataInFlightBytes);
   }
 
   /** A video frame took `encodeUs` to encode (CPU adaptation). */
@@ -128,6 +136,7 @@ export class BandwidthAdaptation {
     const allocation = this.allocator.allocate({ targetRateBps: n.targetRateBps, lossFraction: n.lossFraction, rttMs: n.rttMs, pacerQueueTimeUs: queueUs });
     const video = this.ladder?.update(allocation.videoPaused ? 0 : allocation.videoBitrateBps, nowUs, this.cpu.check(nowUs));
     this.last = { network: { ...n, probeClusters: probes }, allocation, video };
+    if (process.env.BWE_DEBUG3 && video && this.dbgId === 1) console.error(`DBGL t=${(nowUs / 1e6).toFixed(2)} target=${Math.round(n.targetRateBps / 1000)} vid=${Math.round(allocation.videoBitrateBps / 1000)} paused=${allocation.videoPaused} -> ${video.width}x${video.height}@${video.fps} ${Math.round(video.bitrateBps / 1000)} p=${video.paused}`);
     return this.last;
   }
 }
