@@ -46,6 +46,8 @@ export class BandwidthAdaptation {
   readonly allocator: BitrateAllocator;
   readonly ladder: VideoQualityLadder | undefined;
   readonly cpu = new CpuOveruseDetector();
+  /** Redundant copies the audio RED encoder adds now (0-2), counted in the audio's share. */
+  audioRedCopies = 0;
   private network: NetworkTargetUpdate;
   private last: AdaptationDecision | undefined;
   private readonly dbgId = ++dbgCount;
@@ -133,7 +135,7 @@ export class BandwidthAdaptation {
 
   private decide(nowUs: number, queueUs: number, probes: NetworkTargetUpdate["probeClusters"]): AdaptationDecision {
     const n = this.network;
-    const allocation = this.allocator.allocate({ targetRateBps: n.targetRateBps, lossFraction: n.lossFraction, rttMs: n.rttMs, pacerQueueTimeUs: queueUs });
+    const allocation = this.allocator.allocate({ targetRateBps: n.targetRateBps, lossFraction: n.lossFraction, rttMs: n.rttMs, pacerQueueTimeUs: queueUs, audioRedCopies: this.audioRedCopies });
     const video = this.ladder?.update(allocation.videoPaused ? 0 : allocation.videoBitrateBps, nowUs, this.cpu.check(nowUs));
     this.last = { network: { ...n, probeClusters: probes }, allocation, video };
     if (process.env.BWE_DEBUG3 && video && this.dbgId === 1) console.error(`DBGL t=${(nowUs / 1e6).toFixed(2)} target=${Math.round(n.targetRateBps / 1000)} vid=${Math.round(allocation.videoBitrateBps / 1000)} paused=${allocation.videoPaused} -> ${video.width}x${video.height}@${video.fps} ${Math.round(video.bitrateBps / 1000)} p=${video.paused}`);

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { InvalidOptionError } from "../../src/errors.js";
 import { runCall } from "../../src/session/call.js";
 
-// Small frames keep the codec cost low; the media path is the same at any size.
-const small = { width: 160, height: 120, videoBitrateBps: 150_000, modelProcessingTime: false } as const;
+// Small frames keep the codec cost low; the media path is the same at any size. These tests
+// measure the media path at a fixed rate, so adaptive bitrate is off (it has its own tests in
+// test/session/bandwidth-fixtures.test.ts).
+const small = { width: 160, height: 120, videoBitrateBps: 150_000, modelProcessingTime: false, abr: false } as const;
 
 describe("Call over the emulated network (virtual clock)", () => {
   it("a clean 50 ms path: every frame decodes, latency is the path delay plus little, RTT from RTCP is 2x delay", async () => {
