@@ -39,7 +39,6 @@ export interface AdaptationDecision {
  * FEC and RTX budget) → VideoQualityLadder (bitrate, then frame rate, then resolution, with
  * hysteresis; capped by the CpuOveruseDetector). Pure: every input takes the time.
  */
-let dbgCount = 0;
 export class BandwidthAdaptation {
   readonly feedback = new TransportFeedbackAdapter();
   readonly controller: NetworkController;
@@ -50,7 +49,6 @@ export class BandwidthAdaptation {
   audioRedCopies = 0;
   private network: NetworkTargetUpdate;
   private last: AdaptationDecision | undefined;
-  private readonly dbgId = ++dbgCount;
 
   constructor(options: BandwidthAdaptationOptions = {}) {
     if (options === null || typeof options !== "object") throw new InvalidOptionError("Cannot create a BandwidthAdaptation: options must be an object");
@@ -60,7 +58,7 @@ export class BandwidthAdaptation {
     // Pushback (data in flight over the congestion window) stops at 100 kbps, or the start
     // rate if lower: enough for audio and the ladder's smallest video, so it cuts the queue
     // without pausing video; the delay- and loss-based estimates may still go lower.
-    const pushbackMinRateBps = Math.max(minRateBps, Math.min(startRateBps, +(process.env.PB_MIN ?? PUSHBACK_MIN_RATE_BPS)));
+    const pushbackMinRateBps = Math.max(minRateBps, Math.min(startRateBps, PUSHBACK_MIN_RATE_BPS));
     this.controller = new NetworkController({ startRateBps, minRateBps, maxRateBps, pushbackMinRateBps });
     const v = options.video;
     this.allocator = new BitrateAllocator({ audioMaxBps: options.audioMaxBitrateBps ?? 32_000, videoMaxBps: v?.maxBitrateBps ?? 2_500_000 });
@@ -125,10 +123,6 @@ export class BandwidthAdaptation {
 
   private take(update: NetworkTargetUpdate | undefined, nowUs: number, queueUs: number): AdaptationDecision | undefined {
     if (!update) return undefined;
-    if (process.env.BWE_DEBUG && this.ladder) {
-      const c = this.controller.stats();
-      console.error(`DBG${this.dbgId} t=${(nowUs / 1e6).toFixed(2)} target=${Math.round(update.targetRateBps / 1000)} by=${update.limitedBy} delay=${Math.round(c.delayBasedRateBps / 1000)} loss=${Math.round(c.lossBasedRateBps / 1000)} acked=${Math.round(c.ackedRateBps / 1000)} usage=${c.usage} state=${c.rateControlState} push=${c.pushbackRatio.toFixed(2)} alr=${c.inAlr} probes=${update.probeClusters.length} pad=${Math.round(update.paddingRateBps / 1000)} q=${Math.round(queueUs / 1000)}`);
-    }
     this.network = update;
     return this.decide(nowUs, queueUs, update.probeClusters);
   }
@@ -138,7 +132,6 @@ export class BandwidthAdaptation {
     const allocation = this.allocator.allocate({ targetRateBps: n.targetRateBps, lossFraction: n.lossFraction, rttMs: n.rttMs, pacerQueueTimeUs: queueUs, audioRedCopies: this.audioRedCopies });
     const video = this.ladder?.update(allocation.videoPaused ? 0 : allocation.videoBitrateBps, nowUs, this.cpu.check(nowUs));
     this.last = { network: { ...n, probeClusters: probes }, allocation, video };
-    if (process.env.BWE_DEBUG3 && video && this.dbgId === 1) console.error(`DBGL t=${(nowUs / 1e6).toFixed(2)} target=${Math.round(n.targetRateBps / 1000)} vid=${Math.round(allocation.videoBitrateBps / 1000)} paused=${allocation.videoPaused} -> ${video.width}x${video.height}@${video.fps} ${Math.round(video.bitrateBps / 1000)} p=${video.paused}`);
     return this.last;
   }
 }

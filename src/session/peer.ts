@@ -247,7 +247,6 @@ export class Peer {
     if (!stream || this.closed) return { encodeUs: 0, rtpTimestamp: undefined };
     const { packets, encodeUs } = stream.sendFrame(frame, nowUs);
     if ((stream as unknown) === this.videoSend && packets.length > 0) this.bandwidth?.onFrameEncoded(encodeUs, frame.captureTimeUs);
-    if (process.env.BWE_DEBUG4 && (stream as unknown) === this.videoSend && this.options.send.video?.ssrc === 2442144158) console.error(`DBGF t=${(nowUs / 1e6).toFixed(3)} bytes=${packets.reduce((a, p) => a + p.byteLength, 0)} n=${packets.length} encOut=${(this.videoSend!.encoder.stats() as any).bytesOut} fec=${JSON.stringify(this.videoSend!.stats()["fec-encoder.fecPackets"] ?? Object.keys(this.videoSend!.stats()).filter(k=>k.includes("fec")).join(","))} enc=${Math.round(this.videoSend!.encoder.bitrateBps / 1000)} ${(this.videoSend!.encoder as any).widthPx}`);
     const first = packets[0];
     if (first) this.rtcp.anchor(first.ssrc, first.timestamp, frame.captureTimeUs);
     this.transmit(packets, nowUs, encodeUs);
@@ -291,7 +290,6 @@ export class Peer {
     this.wakeTimer?.cancel();
     this.pacerTimer?.cancel();
     this.bandwidthTimer?.cancel();
-    if (process.env.BWE_DEBUG) console.error("DBGPACER", JSON.stringify(this.pacer?.stats()), JSON.stringify(this.nackResponder?.stats()));
     this.videoSend?.close();
     this.audioSend?.close();
     this.videoReceive?.close();
@@ -368,17 +366,6 @@ export class Peer {
     const bytes = wire.length;
     this.options.transport.send(wire, nowUs);
     this.counters.wireOutBytes += bytes;
-    if (process.env.BWE_DEBUG2) {
-      const w = ((globalThis as any).__dbgw ??= new Map<string, number>());
-      const bucket = Math.floor(nowUs / 250_000);
-      const key = `${this.options.send.video?.ssrc}`;
-      if (w.get(key + "b") !== bucket) {
-        if (w.has(key + "b")) console.error(`DBGW ${key} t=${(w.get(key + "b")! / 4).toFixed(2)} ` + ["audio", "video", "retransmission", "fec", "padding"].map((k) => `${k}=${Math.round(((w.get(key + k) ?? 0) * 8 * 4) / 1000)}`).join(" "));
-        for (const k of ["audio", "video", "retransmission", "fec", "padding"]) w.set(key + k, 0);
-        w.set(key + "b", bucket);
-      }
-      w.set(key + kind, (w.get(key + kind) ?? 0) + bytes);
-    }
     this.bandwidth?.onPacketSent({ sequenceNumber: seq, sendTimeUs: nowUs, sizeBytes: bytes, probeClusterId, isAudio: kind === "audio" });
     if (kind === "retransmission") {
       this.counters.rtxOut++;
