@@ -4,7 +4,7 @@
  * pre-filter (InterArrivalDelta, 5.2), the arrival-time filter (TrendlineEstimator, 5.3) and
  * the over-use detector (5.4, 5.5); once per feedback the AIMD rate controller (5.5) turns the
  * detector's state and the acknowledged throughput into an estimate. A probe result, when no
- * over-use is seen, sets the estimate directly. Packets not seen for 2 s reset the filters.
+ * over-use is seen, raises the estimate directly. Packets not seen for 2 s reset the filters.
  */
 import type { PacketResult } from "./congestion-types.js";
 import { AimdRateControl } from "./aimd-rate-control.js";
@@ -127,7 +127,11 @@ export class DelayBasedEstimator {
         rc.setEstimate(rc.estimateBps / 2, nowUs);
         updated = true;
       }
-    } else if (probeRateBps !== undefined) {
+    } else if (probeRateBps !== undefined && probeRateBps > rc.estimateBps) {
+      // A probe result only raises the estimate (ours; libwebrtc sets it either way). What a
+      // probe measures is a lower bound: its packets share the bottleneck with our own media,
+      // and a cluster sent behind the call's first keyframe measured 742 kbps on a 2 Mbps link,
+      // undoing the 1.9 Mbps the cluster before it had found. Decreases are the detector's job.
       rc.setEstimate(probeRateBps, nowUs);
       updated = true;
       probe = true;

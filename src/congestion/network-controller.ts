@@ -62,6 +62,8 @@ export interface NetworkControllerOptions {
    * estimates still go lower when the path is slower. minRateBps to maxRateBps.
    */
   pushbackMinRateBps?: number;
+  /** Probe back after a large drop outside ALR too (ProbeControllerOptions.rapidRecovery). Default false. */
+  rapidRecovery?: boolean;
 }
 
 /** Counters and the current internal estimates of a NetworkController. */
@@ -169,7 +171,7 @@ export class NetworkController {
     const rates = { startRateBps: start, minRateBps: this.minRateBps, maxRateBps: this.maxRateBps };
     this.delay = new DelayBasedEstimator(rates);
     this.loss = new LossBasedEstimator(rates);
-    this.probeController = new ProbeController({ startRateBps: start, maxRateBps: this.maxRateBps });
+    this.probeController = new ProbeController({ startRateBps: start, maxRateBps: this.maxRateBps, rapidRecovery: options.rapidRecovery === true });
     const pushbackMin = checkRange("pushbackMinRateBps", options.pushbackMinRateBps ?? this.minRateBps, this.minRateBps, this.maxRateBps);
     this.pushback = new CongestionWindowPushback({ minRateBps: pushbackMin });
     this.targetBps = start;

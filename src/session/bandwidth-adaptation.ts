@@ -59,7 +59,7 @@ export class BandwidthAdaptation {
     // rate if lower: enough for audio and the ladder's smallest video, so it cuts the queue
     // without pausing video; the delay- and loss-based estimates may still go lower.
     const pushbackMinRateBps = Math.max(minRateBps, Math.min(startRateBps, PUSHBACK_MIN_RATE_BPS));
-    this.controller = new NetworkController({ startRateBps, minRateBps, maxRateBps, pushbackMinRateBps });
+    this.controller = new NetworkController({ startRateBps, minRateBps, maxRateBps, pushbackMinRateBps, rapidRecovery: true });
     const v = options.video;
     this.allocator = new BitrateAllocator({ audioMaxBps: options.audioMaxBitrateBps ?? 32_000, videoMaxBps: v?.maxBitrateBps ?? 2_500_000 });
     this.ladder = v ? new VideoQualityLadder({ captureWidth: v.captureWidth, captureHeight: v.captureHeight, captureFps: v.captureFps, maxBitrateBps: v.maxBitrateBps }) : undefined;

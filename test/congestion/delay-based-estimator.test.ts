@@ -70,6 +70,15 @@ describe("DelayBasedEstimator (draft-ietf-rmcat-gcc-02 5: pre-filter, trendline,
     expect(r).toMatchObject({ updated: true, probe: true, targetRateBps: 1_700_000 });
   });
 
+  it("a probe result below the estimate does not lower it (the probe shared the bottleneck with our media)", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 300_000 });
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    d.onFeedback(feedback(g, 10_000, 0), undefined, 1_900_000, 100_000);
+    const r = d.onFeedback(feedback(g, 10_000, 0), undefined, 742_000, 200_000);
+    expect(r.probe).toBe(false);
+    expect(d.estimateBps).toBeGreaterThanOrEqual(1_900_000);
+  });
+
   it("audio packets do not drive the delay estimate", () => {
     const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
     const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
