@@ -4,7 +4,7 @@
  * pre-filter (InterArrivalDelta, 5.2), the arrival-time filter (TrendlineEstimator, 5.3) and
  * the over-use detector (5.4, 5.5); once per feedback the AIMD rate controller (5.5) turns the
  * detector's state and the acknowledged throughput into an estimate. A probe result, when no
- * over-use is seen, raises the estimate directly. Packets not seen for 2 s reset the filters.
+ * over-use is seen, sets the estimate directly (lowering one only a probe had not set). Packets not seen for 2 s reset the filters.
  */
 import type { PacketResult } from "./congestion-types.js";
 import { AimdRateControl } from "./aimd-rate-control.js";
@@ -48,6 +48,8 @@ export class DelayBasedEstimator {
   private readonly detector = new OveruseDetector();
   private readonly rateControl: AimdRateControl;
   private lastSeenUs = -Infinity;
+  /** The estimate was last set by a probe result (cleared by a decrease). */
+  private estimateFromProbe = false;
   private nTimeouts = 0;
 
   constructor(options: DelayBasedEstimatorOptions = {}) {
@@ -120,19 +122,23 @@ export class DelayBasedEstimator {
         // (test/congestion/network-controller-simulation.test.ts) draining as fast as before.
         const throughputBps = recentRateBps !== undefined ? Math.min(ackedRateBps, Math.max(recentRateBps, RECENT_WINDOW_FLOOR * ackedRateBps)) : ackedRateBps;
         rc.update(usage, throughputBps, nowUs);
+        this.estimateFromProbe = false;
         updated = true;
       } else if (ackedRateBps === undefined && rc.timeToReduceFurther(nowUs, rc.estimateBps)) {
         // Over-use before any throughput is known: halve (libwebrtc InitialTimeToReduceFurther;
         // we wait the reduction interval between halvings, libwebrtc may halve on every feedback).
         rc.setEstimate(rc.estimateBps / 2, nowUs);
+        this.estimateFromProbe = false;
         updated = true;
       }
-    } else if (probeRateBps !== undefined && probeRateBps > rc.estimateBps) {
-      // A probe result only raises the estimate (ours; libwebrtc sets it either way). What a
-      // probe measures is a lower bound: its packets share the bottleneck with our own media,
-      // and a cluster sent behind the call's first keyframe measured 742 kbps on a 2 Mbps link,
-      // undoing the 1.9 Mbps the cluster before it had found. Decreases are the detector's job.
+    } else if (probeRateBps !== undefined && (probeRateBps > rc.estimateBps || !this.estimateFromProbe)) {
+      // A probe result sets the estimate, but does not lower one an earlier probe set (ours;
+      // libwebrtc sets it either way). A probe can only under-measure: its packets share the
+      // bottleneck with our own media, and a cluster sent behind the call's first keyframe
+      // measured 742 kbps on a 2 Mbps link, undoing the 1.9 Mbps the cluster before it found.
+      // A start rate above the path (300 kbps on 3G) is still lowered by the first result.
       rc.setEstimate(probeRateBps, nowUs);
+      this.estimateFromProbe = true;
       updated = true;
       probe = true;
     } else {
