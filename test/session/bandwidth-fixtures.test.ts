@@ -95,14 +95,15 @@ function p95(xs: number[]): number {
 const queues = (r: TraceRun, fromS = 0): number[] => r.samples.filter((s) => s.tS > fromS).flatMap((s) => s.queueMs);
 
 describe("bandwidth fixtures replayed through a call with adaptive bitrate", () => {
-  it("steady 2 Mbps from a 300 kbps start: 90% of the capacity within 5 s, and it stays there (issue 5 target)", async () => {
+  it("steady 2 Mbps from a 300 kbps start: 90% of the capacity within 5 s (issue 5 target), over 75% after", async () => {
     const r = await replay("steady-2mbps", { durationS: 8 });
     // Time at which the rate over the last second first reaches 90% of the 2 Mbps, per direction.
     const reached = ([0, 1] as const).map((dir) => r.samples.find((s, i) => sentOverLastSecond(r, i, dir) >= 0.9 * s.capacityKbps)?.tS ?? Infinity);
     console.log(`steady 2 Mbps: 90% reached at ${reached.map((t) => t.toFixed(1)).join(" / ")} s, utilization 4-8 s ${utilizationPct(r, 4, 8).toFixed(0)}%, queue p95 ${p95(queues(r))} ms`);
     for (const t of reached) expect(t).toBeLessThanOrEqual(5);
-    // Not yet the target as a steady state (the issue asks only for reaching it): the VP8 rate
-    // control leaves ~10-15% of its target unused (frame sizes vary around it). Today ~85%.
+    // The issue asks only for reaching 90%; as a steady state it is less: VP8 undershoots its
+    // target, and the periodic keyframes' bursts make the detector back off now and then.
+    // Today ~83%; margin to 75%.
     expect(utilizationPct(r, 4, 8)).toBeGreaterThan(75);
     // The estimate does not run into the queue: what a 2 Mbps link with a 50 ms path holds.
     expect(p95(queues(r, 1))).toBeLessThan(150);
@@ -119,10 +120,11 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     console.log(`step: rate under capacity ${below.toFixed(1)} s after the drop, queue < 100 ms ${drained.toFixed(1)} s after, longest freeze ${longest.toFixed(0)} ms, estimate 13-16 s ${tail.map((x) => x.toFixed(0)).join(" ")} kbps`);
     // Not yet the target (1 s): both directions step at once, so each side's feedback waits in
     // the other's queue and congestion-window pushback (data in flight, not feedback) is the
-    // first signal, after ~0.5 s of flight. Today ~1.5 s (a 1 s window of the rate).
+    // first signal, after ~0.5 s of flight. Today 2.0 s for the rate over a sliding 1 s window
+    // (so the instantaneous rate fell under 200 kbps about 1-1.5 s after the drop).
     expect(below).toBeLessThanOrEqual(2.5);
     // Not yet the target (2 s): by the time the sender knows, ~1 s of queue (25 kB at 200 kbps)
-    // sits at the bottleneck, and drains at the capacity less what is still sent. Today ~4 s.
+    // sits at the bottleneck, and drains at the capacity less what is still sent. Today 4.2 s.
     expect(drained).toBeLessThanOrEqual(5.5);
     // The estimate settles near the new capacity instead of the 30 kbps minimum (it used to),
     // and video keeps a rung (the pushback floor of 100 kbps keeps it from pausing).
@@ -131,7 +133,7 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     const heights = r.report.timeline.videoHeight.slice(13, 16);
     for (const h of heights) expect(h).toBeGreaterThan(0);
     // Not yet the target (no freeze > 500 ms): frames lost at the overflowing bottleneck wait for
-    // NACK rounds through two full queues. Today one ~5 s freeze per direction; margin to 6.5 s.
+    // NACK rounds through two full queues. Today the longest is ~4.2 s; margin to 6.5 s.
     expect(longest).toBeLessThan(6_500);
   });
 
@@ -141,12 +143,16 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     const fpsTail = r.report.timeline.fps.slice(10);
     const heightTail = r.report.timeline.videoHeight.slice(10);
     console.log(`3G: audio concealed ${r.report.audio!.concealedPct.toFixed(1)}%, fps ${v.fpsDecoded.toFixed(1)} (10-20 s ${fpsTail.join(" ")}), heights ${heightTail.join(" ")}, p95 latency ${v.latencyMs.p95.toFixed(0)} ms, utilization ${utilizationPct(r, 2, 20).toFixed(0)}%`);
-    // Not yet the target (never above 3%): over the call ~4% (the 300 kbps start overfills the
-    // 125 kbps link for the first seconds); margin to 6%.
+    // Not yet the target (never above 3%): over the call ~3.8%, most of it in the first two
+    // seconds, while the 300 kbps start (and its probes and first keyframe) overfill the 125 kbps
+    // link; afterwards about 1% a second. Margin to 6%.
     expect(r.report.audio!.concealedPct).toBeLessThan(6);
-    // Not yet the target (>= 10 fps at 160x120 or better): today ~8-12 fps over the call.
-    expect(v.fpsDecoded).toBeGreaterThan(5);
-    // Not yet the target (p95 < 400 ms): today ~600 ms (100 ms each way plus NACK and jitter buffer).
+    // Not yet the target (>= 10 fps at 160x120 or better): today ~12 fps over the call, 15-22 fps
+    // from 12 s on, at 160x120 in one direction and the 80x60 minimal rung in the other.
+    expect(v.fpsDecoded).toBeGreaterThan(8);
+    for (const h of heightTail) expect(h).toBeGreaterThan(0); // video never pauses after the start
+    // Not yet the target (p95 < 400 ms): today ~630 ms (100 ms each way, the video jitter buffer
+    // grows to ~300-450 ms with NACK waits and frame-size jitter at this rate). Margin to 900 ms.
     expect(v.latencyMs.p95).toBeLessThan(900);
     // The queue stays within what the trace's buffer allows, and is short once the start is over.
     expect(p95(queues(r, 5))).toBeLessThan(200);
