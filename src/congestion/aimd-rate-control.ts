@@ -34,6 +34,8 @@ const THROUGHPUT_LIMIT_EXTRA_BPS = 10_000;
 /** libwebrtc GetFeedbackInterval-derived bounds of the reduction interval: RTT clamped to [10, 200] ms. */
 const MIN_REDUCTION_INTERVAL_US = 10_000;
 const MAX_REDUCTION_INTERVAL_US = 200_000;
+/** Ours: decreases at least one response time apart, the response time capped at 1 s (see timeToReduceFurther). */
+const MAX_DECREASE_SPACING_US = 1_000_000;
 /** libwebrtc LinkCapacityEstimator: exponential averaging weight 0.05 on each over-use. */
 const LINK_CAPACITY_ALPHA = 0.05;
 /** libwebrtc LinkCapacityEstimator: normalized deviation clamped to [0.4, 2.5]; bounds at ±3 deviations. */
@@ -146,8 +148,18 @@ export class AimdRateControl {
     this.lastChangeUs = nowUs;
   }
 
-  /** True when enough time has passed since the last change to reduce again (libwebrtc TimeToReduceFurther). */
+  /**
+   * True when enough time has passed since the last change to reduce again (libwebrtc
+   * TimeToReduceFurther: RTT clamped to [10, 200] ms, or at once when the throughput fell below
+   * half the estimate). Ours in addition: never within one response time (RTT + 100 ms, at
+   * most 1 s) of the previous decrease. The effect of a decrease shows only a round trip later;
+   * before that the acknowledged rate falls because we sent less, not because the path got
+   * slower, and libwebrtc's half-throughput shortcut then cut again and again (a step to
+   * 200 kbps took the estimate to the 30 kbps minimum within a few feedbacks).
+   */
   timeToReduceFurther(nowUs: number, throughputBps: number): boolean {
+    const responseUs = Math.min(MAX_DECREASE_SPACING_US, (this.rttMs + RESPONSE_TIME_EXTRA_MS) * 1000);
+    if (nowUs - this.lastDecreaseUs < responseUs) return false;
     const intervalUs = Math.min(MAX_REDUCTION_INTERVAL_US, Math.max(MIN_REDUCTION_INTERVAL_US, this.rttMs * 1000));
     if (nowUs - this.lastChangeUs >= intervalUs) return true;
     // The throughput fell below half the estimate: reduce now, whatever the interval.

@@ -12,7 +12,8 @@
  * 2. Video pauses below `videoPauseBelowBps` of target (50 kbps) and resumes above
  *    `videoResumeAboveBps` (60 kbps): hysteresis, so a target around 50 kbps does not toggle
  *    video. Paused video gives audio all it can use, up to `audioMaxBps` (32 kbps).
- * 3. With video on, audio gets `audioShare` of the target (less its overhead), within
+ * 3. With video on, audio gets `audioShare` of the target (less its overhead, and divided
+ *    among the primary and its RED copies when the sender adds them), within
  *    6-32 kbps; with loss, it is raised to where Opus's in-band FEC works (libopus codes LBRR
  *    only above 16 kbps x (1.25 − min(loss, 25%)) at wideband, silk_setup_LBRR and
  *    LBRR_WB_MIN_RATE_BPS), when the rest still carries the minimum video.
@@ -78,6 +79,12 @@ export interface BitrateAllocationInput {
   rttMs: number;
   /** The pacer's expected queue time (Pacer.queueStats), µs; 0 when unknown. */
   pacerQueueTimeUs?: number;
+  /**
+   * Redundant copies audio RED (RFC 2198) carries per packet, 0-2 (default 0): each copy
+   * resends an earlier Opus frame, so the audio costs (1 + copies) x its bitrate plus a 4-byte
+   * block header per copy (RFC 2198 section 3); Opus's bitrate is lowered so the whole fits.
+   */
+  audioRedCopies?: number;
 }
 
 /** The split; all rates bits/s. */
@@ -115,6 +122,7 @@ export class BitrateAllocator {
   private readonly audioMax: number;
   private readonly audioShare: number;
   private readonly audioOverheadBps: number;
+  private readonly audioFrameMs: number;
   private readonly videoMin: number;
   private readonly videoMax: number;
   private readonly pauseBelow: number;
@@ -136,6 +144,7 @@ export class BitrateAllocator {
     const frameMs = checkRange("audioFrameMs", options.audioFrameMs ?? 20, 2.5, 120);
     const overheadBytes = checkRange("audioPacketOverheadBytes", options.audioPacketOverheadBytes ?? 30, 0, 1_000);
     this.audioOverheadBps = (overheadBytes * 8 * 1000) / frameMs;
+    this.audioFrameMs = frameMs;
     this.videoMin = checkRange("videoMinBps", options.videoMinBps ?? 20_000, 1_000, 1e9);
     this.videoMax = checkRange("videoMaxBps", options.videoMaxBps ?? 2_500_000, this.videoMin, 1e10);
     this.pauseBelow = checkRange("videoPauseBelowBps", options.videoPauseBelowBps ?? 50_000, 0, 1e10);
@@ -165,6 +174,10 @@ export class BitrateAllocator {
     const loss = checkRange("lossFraction", input.lossFraction, 0, 1);
     const rttMs = checkRange("rttMs", input.rttMs, 0, 60_000);
     const queueUs = checkRange("pacerQueueTimeUs", input.pacerQueueTimeUs ?? 0, 0, 1e9);
+    const red = checkRange("audioRedCopies", input.audioRedCopies ?? 0, 0, 2);
+    // RFC 2198 section 3: a 4-byte header per redundant block (plus 1 for the primary's, counted once RED is on).
+    const redHeaderBps = red > 0 ? ((4 * red + 1) * 8 * 1000) / this.audioFrameMs : 0;
+    const audioOverheadBps = this.audioOverheadBps + redHeaderBps;
     this.counters.updates++;
 
     // 2. Pause hysteresis on the target.
@@ -188,10 +201,10 @@ export class BitrateAllocator {
 
     const audioFor = (videoOn: boolean): number => {
       const clamp = (x: number): number => Math.min(this.audioMax, Math.max(this.audioMin, x));
-      let a = videoOn ? clamp(this.audioShare * target - this.audioOverheadBps) : clamp(target - this.audioOverheadBps);
+      let a = videoOn ? clamp((this.audioShare * target - audioOverheadBps) / (1 + red)) : clamp((target - audioOverheadBps) / (1 + red));
       if (fecWanted && videoOn && a <= lbrrWbBps) {
         const want = Math.min(this.audioMax, Math.ceil(lbrrWbBps) + 1_000);
-        if (target - want - this.audioOverheadBps >= this.videoMin * videoFactor) a = Math.max(a, want);
+        if (target - want * (1 + red) - audioOverheadBps >= this.videoMin * videoFactor) a = Math.max(a, want);
       }
       return Math.floor(a);
     };
@@ -201,7 +214,7 @@ export class BitrateAllocator {
     let audio = audioFor(videoOn);
     let video = 0;
     if (videoOn) {
-      const rest = Math.max(0, target - Math.ceil(audio + this.audioOverheadBps));
+      const rest = Math.max(0, target - Math.ceil(audio * (1 + red) + audioOverheadBps));
       video = Math.floor(Math.min(this.videoMax, rest / videoFactor) * pushbackFactor);
       if (video < this.videoMin) {
         videoOn = false;
@@ -209,7 +222,7 @@ export class BitrateAllocator {
         audio = audioFor(false);
       }
     }
-    const audioWire = Math.ceil(audio + this.audioOverheadBps);
+    const audioWire = Math.ceil(audio * (1 + red) + audioOverheadBps);
     const belowAudioFloor = target < audioWire;
     if (belowAudioFloor) this.counters.belowAudioFloor++;
     const header = Math.floor(video * this.videoHeader);

@@ -7,6 +7,14 @@
  * once the window empties. This is what drains a deep bottleneck queue quickly after a sudden
  * capacity drop, when the delay detector only sees the queue late: the pushed-back target
  * never goes below `minRateBps` unless the estimate itself is lower.
+ *
+ * Two differences from libwebrtc, both because our data in flight is known only from TWCC
+ * feedback (libwebrtc also updates it on every sent packet): the ratio steps once per new
+ * in-flight figure, not on every call (a 25 ms tick repeating a stale figure while feedback is
+ * held up in a congested return path compounded 0.9 per tick down to the minimum, and stayed
+ * there); and pushback does not stack on a decrease of the estimate itself: when the estimate
+ * falls, the ratio is raised so the pushed target stays where it was (the delay-based
+ * decrease has done what the pushback was standing in for).
  */
 import { checkRange } from "../errors.js";
 
@@ -36,6 +44,8 @@ export class CongestionWindowPushback {
   private windowBytes = 0;
   private inFlightBytes = 0;
   private ratio = 1;
+  private fresh = false;
+  private lastEstimateBps = NaN;
 
   constructor(options: CongestionWindowPushbackOptions = {}) {
     this.queueTimeMs = checkRange("queueTimeMs", options.queueTimeMs ?? DEFAULT_QUEUE_TIME_MS, 0, 10_000);
@@ -55,6 +65,7 @@ export class CongestionWindowPushback {
   /** Bytes sent and not yet covered by feedback, from the latest feedback. */
   setDataInFlight(bytes: number): void {
     this.inFlightBytes = bytes;
+    this.fresh = true;
   }
 
   /** Recomputes the window from the minimum feedback RTT and the (loss-based) target: averaged with the last (libwebrtc UpdateCongestionWindowSize). */
@@ -63,14 +74,23 @@ export class CongestionWindowPushback {
     this.windowBytes = this.windowBytes > 0 ? Math.max(MIN_WINDOW_BYTES, (bytes + this.windowBytes) / 2) : Math.max(MIN_WINDOW_BYTES, bytes);
   }
 
-  /** The target after pushback (bps). */
+  /** The target after pushback (bps); the ratio steps only if the data in flight was set since the last step. */
   apply(targetRateBps: number): number {
     if (this.windowBytes <= 0) return targetRateBps;
-    const fill = this.inFlightBytes / this.windowBytes;
-    if (fill > FILL_HIGH) this.ratio *= STEP_DOWN_HIGH;
-    else if (fill > 1) this.ratio *= STEP_DOWN;
-    else if (fill < FILL_LOW) this.ratio = 1;
-    else this.ratio = Math.min(1, this.ratio * STEP_UP);
+    const prev = this.lastEstimateBps;
+    if (targetRateBps < prev && this.ratio < 1) this.ratio = Math.min(1, (this.ratio * prev) / targetRateBps);
+    this.lastEstimateBps = targetRateBps;
+    if (this.fresh) {
+      this.fresh = false;
+      const fill = this.inFlightBytes / this.windowBytes;
+      if (fill > FILL_HIGH) this.ratio *= STEP_DOWN_HIGH;
+      else if (fill > 1) this.ratio *= STEP_DOWN;
+      else if (fill < FILL_LOW) this.ratio = 1;
+      else this.ratio = Math.min(1, this.ratio * STEP_UP);
+    }
+    // Never further down than the minimum needs: a ratio far below it would take many
+    // windows-empty steps (x1.05) to climb back once the queue has drained.
+    if (targetRateBps > 0) this.ratio = Math.max(this.ratio, Math.min(1, this.minRateBps / targetRateBps));
     const adjusted = targetRateBps * this.ratio;
     return adjusted < this.minRateBps ? Math.min(targetRateBps, this.minRateBps) : adjusted;
   }

@@ -4,7 +4,7 @@
  * pre-filter (InterArrivalDelta, 5.2), the arrival-time filter (TrendlineEstimator, 5.3) and
  * the over-use detector (5.4, 5.5); once per feedback the AIMD rate controller (5.5) turns the
  * detector's state and the acknowledged throughput into an estimate. A probe result, when no
- * over-use is seen, sets the estimate directly. Packets not seen for 2 s reset the filters.
+ * over-use is seen, sets the estimate directly (lowering one only a probe had not set). Packets not seen for 2 s reset the filters.
  */
 import type { PacketResult } from "./congestion-types.js";
 import { AimdRateControl } from "./aimd-rate-control.js";
@@ -12,6 +12,8 @@ import { InterArrivalDelta } from "./inter-arrival-delta.js";
 import { OveruseDetector, type BandwidthUsage } from "./overuse-detector.js";
 import { TrendlineEstimator } from "./trendline-estimator.js";
 
+/** The latest throughput window cuts a decrease to no less than this share of the smoothed acknowledged rate (ours, see onFeedback). */
+const RECENT_WINDOW_FLOOR = 0.3;
 /** libwebrtc DelayBasedBwe kStreamTimeOut: 2 s without packets resets the filters. */
 const STREAM_TIMEOUT_US = 2_000_000;
 
@@ -46,6 +48,8 @@ export class DelayBasedEstimator {
   private readonly detector = new OveruseDetector();
   private readonly rateControl: AimdRateControl;
   private lastSeenUs = -Infinity;
+  /** The estimate was last set by a probe result (cleared by a decrease). */
+  private estimateFromProbe = false;
   private nTimeouts = 0;
 
   constructor(options: DelayBasedEstimatorOptions = {}) {
@@ -81,8 +85,9 @@ export class DelayBasedEstimator {
    * One feedback's packets (received ones in arrival order are used), the acknowledged
    * throughput (bps, or undefined), a probe result (bps, or undefined), the local time, and
    * optionally the latest unsmoothed throughput window (bps): on over-use the decrease uses the
-   * lower of the two (ours, not libwebrtc's: the smoothed rate lags a sudden capacity drop,
-   * while during over-use the latest window is what the bottleneck delivers).
+   * lower of the two, the window floored at 30% of the smoothed rate (ours, not libwebrtc's:
+   * the smoothed rate lags a sudden capacity drop, while during over-use the latest window is
+   * what the bottleneck delivers, unless the sender itself had just cut its rate).
    */
   onFeedback(packets: readonly PacketResult[], ackedRateBps: number | undefined, probeRateBps: number | undefined, nowUs: number, recentRateBps?: number): DelayBasedResult {
     const prevUsage = this.detector.state;
@@ -109,17 +114,31 @@ export class DelayBasedEstimator {
     const rc = this.rateControl;
     if (usage === "overusing") {
       if (ackedRateBps !== undefined && rc.timeToReduceFurther(nowUs, ackedRateBps)) {
-        const throughputBps = recentRateBps !== undefined ? Math.min(ackedRateBps, recentRateBps) : ackedRateBps;
+        // The lower of the smoothed acknowledged rate and the latest window, but the window
+        // cuts to no less than 30% of the smoothed rate: in a call that window has often
+        // fallen because we had just sent less (pushback, a paused encoder), not because the
+        // path got slower, and with the plain minimum a step to 200 kbps cut the estimate to
+        // 55 kbps while 211 kbps was getting through. 30% keeps the closed-loop step
+        // (test/congestion/network-controller-simulation.test.ts) draining as fast as before.
+        const throughputBps = recentRateBps !== undefined ? Math.min(ackedRateBps, Math.max(recentRateBps, RECENT_WINDOW_FLOOR * ackedRateBps)) : ackedRateBps;
         rc.update(usage, throughputBps, nowUs);
+        this.estimateFromProbe = false;
         updated = true;
       } else if (ackedRateBps === undefined && rc.timeToReduceFurther(nowUs, rc.estimateBps)) {
         // Over-use before any throughput is known: halve (libwebrtc InitialTimeToReduceFurther;
         // we wait the reduction interval between halvings, libwebrtc may halve on every feedback).
         rc.setEstimate(rc.estimateBps / 2, nowUs);
+        this.estimateFromProbe = false;
         updated = true;
       }
-    } else if (probeRateBps !== undefined) {
+    } else if (probeRateBps !== undefined && (probeRateBps > rc.estimateBps || !this.estimateFromProbe)) {
+      // A probe result sets the estimate, but does not lower one an earlier probe set (ours;
+      // libwebrtc sets it either way). A probe can only under-measure: its packets share the
+      // bottleneck with our own media, and a cluster sent behind the call's first keyframe
+      // measured 742 kbps on a 2 Mbps link, undoing the 1.9 Mbps the cluster before it found.
+      // A start rate above the path (300 kbps on 3G) is still lowered by the first result.
       rc.setEstimate(probeRateBps, nowUs);
+      this.estimateFromProbe = true;
       updated = true;
       probe = true;
     } else {

@@ -53,6 +53,17 @@ export interface NetworkControllerOptions {
   maxRateBps?: number;
   /** Pacing rate = target · pacingFactor (libwebrtc kDefaultPaceMultiplier 2.5). Default 2.5. 1 to 10. */
   pacingFactor?: number;
+  /**
+   * Congestion-window pushback never takes the target below this (bps), unless the estimate
+   * itself is lower (libwebrtc's WebRTC-CongestionWindow MinBitrate parameter). Default
+   * minRateBps (libwebrtc's 30 kbps): pushback may then drain a deep queue fastest. A call sets
+   * it higher so that pushback alone, which acts on data in flight before the delay detector
+   * has seen the queue, does not pause video (BandwidthAdaptation); the delay- and loss-based
+   * estimates still go lower when the path is slower. minRateBps to maxRateBps.
+   */
+  pushbackMinRateBps?: number;
+  /** Probe back after a large drop outside ALR too (ProbeControllerOptions.rapidRecovery). Default false. */
+  rapidRecovery?: boolean;
 }
 
 /** Counters and the current internal estimates of a NetworkController. */
@@ -160,8 +171,9 @@ export class NetworkController {
     const rates = { startRateBps: start, minRateBps: this.minRateBps, maxRateBps: this.maxRateBps };
     this.delay = new DelayBasedEstimator(rates);
     this.loss = new LossBasedEstimator(rates);
-    this.probeController = new ProbeController({ startRateBps: start, maxRateBps: this.maxRateBps });
-    this.pushback = new CongestionWindowPushback({ minRateBps: this.minRateBps });
+    this.probeController = new ProbeController({ startRateBps: start, maxRateBps: this.maxRateBps, rapidRecovery: options.rapidRecovery === true });
+    const pushbackMin = checkRange("pushbackMinRateBps", options.pushbackMinRateBps ?? this.minRateBps, this.minRateBps, this.maxRateBps);
+    this.pushback = new CongestionWindowPushback({ minRateBps: pushbackMin });
     this.targetBps = start;
     this.estimateBps = start;
     this.alr.setEstimatedBitrate(start);
@@ -265,14 +277,22 @@ export class NetworkController {
    * Optional: one packet as it leaves the pacer (libwebrtc OnSentPacket). It feeds the ALR
    * detector at send time; without these calls the detector is fed from feedback, which lags by
    * the path's queue (after a deep queue drains it may see ALR that was not there).
+   * `dataInFlightBytes` (the feedback adapter's bytes sent and not yet covered by feedback,
+   * after this packet) updates the congestion-window pushback between feedbacks, as libwebrtc's
+   * OnSentPacket updates its outstanding data: when the return path is congested too, feedback
+   * arrives late, and only the growing data in flight shows the sender it is outrunning the path.
    */
-  onSentPacket(packet: SentPacketInfo): void {
+  onSentPacket(packet: SentPacketInfo, dataInFlightBytes?: number): void {
     if (!Number.isFinite(packet?.sendTimeUs) || !Number.isInteger(packet.sizeBytes) || packet.sizeBytes <= 0 || packet.sizeBytes > MAX_PACKET_SIZE_BYTES) {
       this.nDroppedInputs++;
       return;
     }
     this.sentPacketsSeen = true;
     this.alr.onBytesSent(packet.sizeBytes, packet.sendTimeUs);
+    if (dataInFlightBytes !== undefined) {
+      if (Number.isFinite(dataInFlightBytes) && dataInFlightBytes >= 0) this.pushback.setDataInFlight(dataInFlightBytes);
+      else this.nDroppedFields++;
+    }
   }
 
   /** A round-trip time measurement (ms; RTCP SR/RR, RFC 3550 6.4.1). */

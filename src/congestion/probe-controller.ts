@@ -45,12 +45,20 @@ export interface ProbeControllerOptions {
   startRateBps?: number;
   /** No probe above this (bps). Default 2 500 000. */
   maxRateBps?: number;
+  /**
+   * Probe back after a large drop even when not application-limited (libwebrtc's
+   * WebRTC-BweRapidRecoveryExperiment, `in_rapid_recovery_experiment_` in RequestProbe).
+   * Default false. A call turns it on: its own first keyframe, queued behind the start
+   * probes, is a typical cause of an over-use that halves a correct estimate.
+   */
+  rapidRecovery?: boolean;
 }
 
 /** Decides probe clusters (libwebrtc ProbeController). */
 export class ProbeController {
   private readonly startRateBps: number;
   private readonly maxRateBps: number;
+  private readonly rapidRecovery: boolean;
   private state: "init" | "waiting" | "complete" = "init";
   private nextId = 1;
   private minRateToProbeFurtherBps = Infinity;
@@ -67,6 +75,7 @@ export class ProbeController {
     this.maxRateBps = checkRange("maxRateBps", options.maxRateBps ?? 2_500_000, 1_000, 1e10);
     this.startRateBps = checkRange("startRateBps", options.startRateBps ?? 300_000, 1_000, this.maxRateBps);
     this.estimateBps = this.startRateBps;
+    this.rapidRecovery = options.rapidRecovery === true;
   }
 
   /** Probe clusters created so far. */
@@ -107,7 +116,7 @@ export class ProbeController {
   /** After the delay detector recovered from over-use: a probe back towards the rate before a large drop. */
   requestProbe(nowUs: number): readonly ProbeCluster[] {
     const alrRecently = this.alrStartUs !== undefined || nowUs - this.alrEndedUs < ALR_ENDED_TIMEOUT_US;
-    if (!alrRecently || this.state !== "complete") return NO_PROBES;
+    if ((!alrRecently && !this.rapidRecovery) || this.state !== "complete") return NO_PROBES;
     const suggestedBps = PROBE_FRACTION_AFTER_DROP * this.rateBeforeDropBps;
     const minExpectedBps = (1 - PROBE_UNCERTAINTY) * suggestedBps;
     if (minExpectedBps > this.estimateBps && nowUs - this.lastLargeDropUs < BITRATE_DROP_TIMEOUT_US && nowUs - this.lastDropProbeUs > MIN_TIME_BETWEEN_DROP_PROBES_US) {

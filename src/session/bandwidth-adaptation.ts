@@ -21,6 +21,9 @@ export interface BandwidthAdaptationOptions {
   audioMaxBitrateBps?: number;
 }
 
+/** The pushback floor a call uses (see the constructor). */
+const PUSHBACK_MIN_RATE_BPS = 100_000;
+
 /** What the sender should do now: pacer rates and probes, and the encoders' settings. */
 export interface AdaptationDecision {
   network: NetworkTargetUpdate;
@@ -36,23 +39,27 @@ export interface AdaptationDecision {
  * FEC and RTX budget) → VideoQualityLadder (bitrate, then frame rate, then resolution, with
  * hysteresis; capped by the CpuOveruseDetector). Pure: every input takes the time.
  */
-let dbgCount = 0;
 export class BandwidthAdaptation {
   readonly feedback = new TransportFeedbackAdapter();
   readonly controller: NetworkController;
   readonly allocator: BitrateAllocator;
   readonly ladder: VideoQualityLadder | undefined;
   readonly cpu = new CpuOveruseDetector();
+  /** Redundant copies the audio RED encoder adds now (0-2), counted in the audio's share. */
+  audioRedCopies = 0;
   private network: NetworkTargetUpdate;
   private last: AdaptationDecision | undefined;
-  private readonly dbgId = ++dbgCount;
 
   constructor(options: BandwidthAdaptationOptions = {}) {
     if (options === null || typeof options !== "object") throw new InvalidOptionError("Cannot create a BandwidthAdaptation: options must be an object");
     const startRateBps = checkRange("startRateBps", options.startRateBps ?? 300_000, 10_000, 1e9);
     const minRateBps = checkRange("minRateBps", options.minRateBps ?? 30_000, 10_000, startRateBps);
     const maxRateBps = checkRange("maxRateBps", options.maxRateBps ?? 2_500_000, startRateBps, 1e10);
-    this.controller = new NetworkController({ startRateBps, minRateBps, maxRateBps });
+    // Pushback (data in flight over the congestion window) stops at 100 kbps, or the start
+    // rate if lower: enough for audio and the ladder's smallest video, so it cuts the queue
+    // without pausing video; the delay- and loss-based estimates may still go lower.
+    const pushbackMinRateBps = Math.max(minRateBps, Math.min(startRateBps, PUSHBACK_MIN_RATE_BPS));
+    this.controller = new NetworkController({ startRateBps, minRateBps, maxRateBps, pushbackMinRateBps, rapidRecovery: true });
     const v = options.video;
     this.allocator = new BitrateAllocator({ audioMaxBps: options.audioMaxBitrateBps ?? 32_000, videoMaxBps: v?.maxBitrateBps ?? 2_500_000 });
     this.ladder = v ? new VideoQualityLadder({ captureWidth: v.captureWidth, captureHeight: v.captureHeight, captureFps: v.captureFps, maxBitrateBps: v.maxBitrateBps }) : undefined;
@@ -70,6 +77,7 @@ export class BandwidthAdaptation {
   /** A packet left the pacer (with its transport-wide sequence number). */
   onPacketSent(info: SentPacketInfo): void {
     this.feedback.onPacketSent(info);
+    this.controller.onSentPacket(info, this.feedback.dataInFlightBytes);
   }
 
   /** A video frame took `encodeUs` to encode (CPU adaptation). */
@@ -115,17 +123,13 @@ export class BandwidthAdaptation {
 
   private take(update: NetworkTargetUpdate | undefined, nowUs: number, queueUs: number): AdaptationDecision | undefined {
     if (!update) return undefined;
-    if (process.env.BWE_DEBUG && this.ladder) {
-      const c = this.controller.stats();
-      console.error(`DBG${this.dbgId} t=${(nowUs / 1e6).toFixed(2)} target=${Math.round(update.targetRateBps / 1000)} by=${update.limitedBy} delay=${Math.round(c.delayBasedRateBps / 1000)} loss=${Math.round(c.lossBasedRateBps / 1000)} acked=${Math.round(c.ackedRateBps / 1000)} usage=${c.usage} state=${c.rateControlState} push=${c.pushbackRatio.toFixed(2)} alr=${c.inAlr} probes=${update.probeClusters.length} pad=${Math.round(update.paddingRateBps / 1000)} q=${Math.round(queueUs / 1000)}`);
-    }
     this.network = update;
     return this.decide(nowUs, queueUs, update.probeClusters);
   }
 
   private decide(nowUs: number, queueUs: number, probes: NetworkTargetUpdate["probeClusters"]): AdaptationDecision {
     const n = this.network;
-    const allocation = this.allocator.allocate({ targetRateBps: n.targetRateBps, lossFraction: n.lossFraction, rttMs: n.rttMs, pacerQueueTimeUs: queueUs });
+    const allocation = this.allocator.allocate({ targetRateBps: n.targetRateBps, lossFraction: n.lossFraction, rttMs: n.rttMs, pacerQueueTimeUs: queueUs, audioRedCopies: this.audioRedCopies });
     const video = this.ladder?.update(allocation.videoPaused ? 0 : allocation.videoBitrateBps, nowUs, this.cpu.check(nowUs));
     this.last = { network: { ...n, probeClusters: probes }, allocation, video };
     return this.last;

@@ -289,7 +289,6 @@ export class Peer {
     this.wakeTimer?.cancel();
     this.pacerTimer?.cancel();
     this.bandwidthTimer?.cancel();
-    if (process.env.BWE_DEBUG) console.error("DBGPACER", JSON.stringify(this.pacer?.stats()), JSON.stringify(this.nackResponder?.stats()));
     this.videoSend?.close();
     this.audioSend?.close();
     this.videoReceive?.close();
@@ -415,6 +414,8 @@ export class Peer {
   /** Sets the pacer, the Opus bitrate, and the video encoder's rate, frame rate and size. */
   private applyAdaptation(d: AdaptationDecision, nowUs: number): void {
     this.pacer?.applyNetworkUpdate(d.network, nowUs);
+    // The allocator's next split counts the audio RED copies the loss path chose.
+    if (this.bandwidth && this.audioSend?.wrapper instanceof RedAudioEncoder) this.bandwidth.audioRedCopies = this.audioSend.wrapper.redundancy;
     const audio = this.audioSend?.encoder;
     const a = d.allocation.audioBitrateBps;
     if (audio && Math.abs(audio.current.bitrateBps - a) >= 1_000) audio.setBitrate(a);

@@ -73,16 +73,29 @@ describe("AimdRateControl (draft-ietf-rmcat-gcc-02 5.5; libwebrtc beta 0.85, eta
     expect(a.estimateBps).toBe(120_000);
   });
 
-  it("time to reduce further: after max(10 ms, min(RTT, 200 ms)), or at once when the throughput halves", () => {
+  it("time to reduce further: after max(10 ms, min(RTT, 200 ms)) since the last change, or at once when the throughput halves", () => {
     const a = new AimdRateControl({ startRateBps: 1_000_000 });
     a.setRttMs(100);
-    a.update("overusing", 1_000_000, 0);
+    a.update("normal", 1_000_000, 0); // hold -> increase: a change, not a decrease
     expect(a.timeToReduceFurther(50_000, 800_000)).toBe(false);
     expect(a.timeToReduceFurther(100_000, 800_000)).toBe(true);
     expect(a.timeToReduceFurther(50_000, 0.4 * a.estimateBps)).toBe(true);
     a.setRttMs(10_000);
     expect(a.timeToReduceFurther(199_000, 800_000)).toBe(false);
     expect(a.timeToReduceFurther(200_000, 800_000)).toBe(true);
+  });
+
+  it("decreases stay one response time (RTT + 100 ms, at most 1 s) apart, even when the throughput halves", () => {
+    const a = new AimdRateControl({ startRateBps: 1_000_000 });
+    a.setRttMs(100);
+    a.update("overusing", 1_000_000, 0);
+    expect(a.estimateBps).toBe(850_000);
+    expect(a.timeToReduceFurther(150_000, 100_000)).toBe(false); // acked fell because we sent less: wait
+    expect(a.timeToReduceFurther(200_000, 100_000)).toBe(true);
+    a.update("overusing", 100_000, 200_000);
+    a.setRttMs(5_000);
+    expect(a.timeToReduceFurther(1_100_000, 800_000)).toBe(false);
+    expect(a.timeToReduceFurther(1_200_000, 800_000)).toBe(true); // capped at 1 s
   });
 
   it("validates options", () => {

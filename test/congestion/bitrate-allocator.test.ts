@@ -40,6 +40,19 @@ describe("BitrateAllocator: the split", () => {
     if (video) expect(target - r.totalBps).toBeLessThan(5);
   });
 
+  it("audio RED (RFC 2198): the share covers the primary and its copies plus 4 bytes per block", () => {
+    const a = new BitrateAllocator();
+    const plain = a.allocate({ targetRateBps: 200_000, ...clean });
+    const red = a.allocate({ targetRateBps: 200_000, ...clean, audioRedCopies: 1 });
+    // 0.3 x 200 kbps = 60 kbps for audio: less 12 kbps packet overhead and (4 + 1) bytes x 50/s
+    // = 2 kbps of RED headers, split between the primary and one copy: 23 kbps each.
+    expect(plain.audioBitrateBps).toBe(32_000);
+    expect(red.audioBitrateBps).toBe(23_000);
+    expect(red.audioWireRateBps).toBe(2 * 23_000 + 12_000 + 2_000);
+    expect(red.totalBps).toBeLessThanOrEqual(200_000);
+    expect(() => a.allocate({ targetRateBps: 200_000, ...clean, audioRedCopies: 3 })).toThrow(InvalidOptionError);
+  });
+
   it("below the floor, audio keeps 6 kbps and says so", () => {
     const r = new BitrateAllocator().allocate({ targetRateBps: 10_000, ...clean });
     expect(r.audioBitrateBps).toBe(6_000);

@@ -31,11 +31,36 @@ describe("CongestionWindowPushback (libwebrtc CongestionWindowPushbackController
   it("does not push below the minimum, unless the estimate itself is lower", () => {
     const p = new CongestionWindowPushback({ minRateBps: 100_000 });
     p.updateWindow(50, 800_000);
-    p.setDataInFlight(1e9);
     let r = 0;
-    for (let i = 0; i < 100; i++) r = p.apply(800_000);
+    for (let i = 0; i < 100; i++) {
+      p.setDataInFlight(1e9);
+      r = p.apply(800_000);
+    }
     expect(r).toBe(100_000);
     expect(p.apply(60_000)).toBe(60_000);
+  });
+
+  it("steps once per in-flight figure: ticks repeating a stale figure do not compound", () => {
+    const p = new CongestionWindowPushback();
+    p.updateWindow(50, 800_000); // 40 000 bytes
+    p.setDataInFlight(70_000);
+    expect(p.apply(800_000)).toBeCloseTo(720_000, 6);
+    for (let i = 0; i < 20; i++) expect(p.apply(800_000)).toBeCloseTo(720_000, 6);
+  });
+
+  it("does not stack on a decrease of the estimate: the pushed target holds, then steps from there", () => {
+    const p = new CongestionWindowPushback();
+    p.updateWindow(50, 800_000);
+    for (let i = 0; i < 5; i++) {
+      p.setDataInFlight(70_000);
+      p.apply(800_000);
+    }
+    const pushed = 800_000 * 0.9 ** 5; // ~472 kbps
+    expect(p.apply(800_000)).toBeCloseTo(pushed, 6);
+    expect(p.apply(600_000)).toBeCloseTo(pushed, 6); // the estimate fell to 600 kbps: still ~472, not 354
+    expect(p.apply(400_000)).toBeCloseTo(400_000, 6); // below the pushed target: ratio back to 1
+    p.setDataInFlight(70_000);
+    expect(p.apply(400_000)).toBeCloseTo(360_000, 6);
   });
 
   it("validates options", () => {

@@ -55,11 +55,31 @@ describe("DelayBasedEstimator (draft-ietf-rmcat-gcc-02 5: pre-filter, trendline,
     expect(d.estimateBps).toBeCloseTo(0.85 * 300_000, 0);
   });
 
+  it("the latest window cuts the decrease to no less than 30% of the smoothed rate (the sender had just sent less)", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    for (let i = 0; i < 20; i++) d.onFeedback(feedback(g, 10_000, 0), 1_000_000, undefined, g.sendUs + 100_000);
+    for (let i = 0; i < 40 && d.stats().decreases === 0; i++) d.onFeedback(feedback(g, 10_000, 2_000), 800_000, undefined, g.sendUs + 100_000, 50_000);
+    expect(d.estimateBps).toBeCloseTo(0.85 * 0.3 * 800_000, 0);
+  });
+
   it("a probe result sets the estimate when there is no over-use", () => {
     const d = new DelayBasedEstimator({ startRateBps: 300_000 });
     const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
     const r = d.onFeedback(feedback(g, 10_000, 0), undefined, 1_700_000, 100_000);
     expect(r).toMatchObject({ updated: true, probe: true, targetRateBps: 1_700_000 });
+  });
+
+  it("a probe result below an estimate an earlier probe set does not lower it; below the start rate it does", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 300_000 });
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    d.onFeedback(feedback(g, 10_000, 0), undefined, 1_900_000, 100_000);
+    const r = d.onFeedback(feedback(g, 10_000, 0), undefined, 742_000, 200_000);
+    expect(r.probe).toBe(false); // the second cluster shared the path with our media
+    expect(d.estimateBps).toBeGreaterThanOrEqual(1_900_000);
+    const slow = new DelayBasedEstimator({ startRateBps: 300_000 });
+    const h: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    expect(slow.onFeedback(feedback(h, 10_000, 0), undefined, 125_000, 100_000)).toMatchObject({ probe: true, targetRateBps: 125_000 });
   });
 
   it("audio packets do not drive the delay estimate", () => {

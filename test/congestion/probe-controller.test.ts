@@ -62,6 +62,22 @@ describe("ProbeController (libwebrtc ProbeController: 3x and 6x at start, furthe
     expect(q.requestProbe(15.1 * S)).toEqual([]); // more than 5 s after the drop
   });
 
+  it("rapid recovery (libwebrtc WebRTC-BweRapidRecoveryExperiment): the probe after a large drop also outside ALR", () => {
+    const p = new ProbeController({ startRateBps: 300_000, rapidRecovery: true });
+    p.start(0);
+    p.setEstimatedBitrate(1_900_000, 0.2 * S);
+    p.process(2 * S); // complete
+    p.setEstimatedBitrate(900_000, 2.1 * S); // the first keyframe's over-use halved it
+    expect(p.requestProbe(2.5 * S).map((x) => x.targetRateBps)).toEqual([0.85 * 1_900_000]);
+    expect(p.requestProbe(3 * S)).toEqual([]); // still at most one per 5 s
+    const small = new ProbeController({ startRateBps: 300_000, rapidRecovery: true });
+    small.start(0);
+    small.setEstimatedBitrate(1_000_000, 0.2 * S);
+    small.process(2 * S);
+    small.setEstimatedBitrate(900_000, 3 * S); // not a large drop (> 66%): nothing to recover
+    expect(small.requestProbe(3.5 * S)).toEqual([]);
+  });
+
   it("validates options", () => {
     expect(() => new ProbeController({ startRateBps: 5_000_000, maxRateBps: 1_000_000 })).toThrow(InvalidOptionError);
   });

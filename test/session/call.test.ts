@@ -3,8 +3,8 @@ import { InvalidOptionError } from "../../src/errors.js";
 import { runCall } from "../../src/session/call.js";
 
 // Small frames keep the codec cost low; the media path is the same at any size. These tests
-// measure the media path and loss recovery at fixed rates (adaptive bitrate has its own tests
-// below and in bandwidth-fixtures.test.ts).
+// measure the media path at a fixed rate, so adaptive bitrate is off (it has its own tests in
+// test/session/bandwidth-fixtures.test.ts).
 const small = { width: 160, height: 120, videoBitrateBps: 150_000, modelProcessingTime: false, abr: false } as const;
 
 describe("Call over the emulated network (virtual clock)", () => {

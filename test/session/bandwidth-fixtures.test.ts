@@ -1,0 +1,187 @@
+/**
+ * Replays the bandwidth fixtures (fixtures/bandwidth/, time_ms,capacity_kbps) through whole
+ * calls with adaptive bitrate on, on the virtual clock, and checks issue 5's targets. The trace
+ * applies to both directions (as `rtcpipe call --rate-trace` does), so each side's TWCC
+ * feedback queues behind the other side's media at the same bottleneck. Calls are 320x240 with
+ * `modelProcessingTime: false` (the claims are about the network loop, not the encoder's CPU
+ * time, and measured encode times would make the runs differ from one machine to the next),
+ * and as short as each claim allows, so the file stays within the suite's budget; README.md's
+ * table has the 640x480, 30 s figures from `rtcpipe call`.
+ * A 100 ms sampler on the emulated network gives each direction's rate into the bottleneck
+ * (every byte: media, FEC, RTX, padding, RTCP) and the mean queuing delay of the packets that
+ * entered it. Each threshold says where it comes from: the issue's target, or (marked "not yet
+ * the target") today's figure with a margin, so a regression fails.
+ */
+import { describe, expect, it } from "vitest";
+import { runCall } from "../../src/session/call.js";
+import type { CallOptions } from "../../src/session/call-options.js";
+import { BandwidthTrace } from "../../src/net/bandwidth-trace.js";
+import type { CallReport } from "../../src/metrics/call-report.js";
+
+const SAMPLE_US = 100_000;
+const DIRS = ["aToB", "bToA"] as const;
+
+interface Sample {
+  /** End of the 100 ms window, seconds since the call started. */
+  tS: number;
+  capacityKbps: number;
+  /** Per direction: rate into the bottleneck (kbps) and mean queue delay of what entered (ms, NaN if nothing did). */
+  sentKbps: [number, number];
+  queueMs: [number, number];
+}
+
+interface TraceRun {
+  report: CallReport;
+  samples: Sample[];
+}
+
+const base: CallOptions = { width: 320, height: 240, videoBitrateBps: 2_500_000, modelProcessingTime: false, delayMs: 50, seed: 1 };
+
+async function replay(trace: string, options: CallOptions): Promise<TraceRun> {
+  const path = `fixtures/bandwidth/${trace}.csv`;
+  const capacity = BandwidthTrace.loadSync(path);
+  const samples: Sample[] = [];
+  const report = await runCall({
+    ...base,
+    ...options,
+    rateTracePath: path,
+    onNetwork: (network, clock) => {
+      const t0 = clock.nowUs();
+      let prev = network.stats();
+      clock.every(SAMPLE_US, (t) => {
+        const now = network.stats();
+        const d = (k: string): number => (now[k] ?? 0) - (prev[k] ?? 0);
+        const sent = DIRS.map((dir) => (d(`${dir}.bytesIn`) * 8) / 1000 / (SAMPLE_US / 1e6)) as [number, number];
+        const queue = DIRS.map((dir) => (d(`${dir}.queuedPackets`) > 0 ? d(`${dir}.queueDelaySumMs`) / d(`${dir}.queuedPackets`) : NaN)) as [number, number];
+        samples.push({ tS: (t - t0) / 1e6, capacityKbps: capacity.rateAtUs(t - t0 - SAMPLE_US / 2) / 1000, sentKbps: sent, queueMs: queue });
+        prev = now;
+      });
+    },
+  });
+  return { report, samples };
+}
+
+/** Mean of each direction's rate over the second ending at each sample. */
+function sentOverLastSecond(r: TraceRun, i: number, dir: 0 | 1): number {
+  const window = r.samples.slice(Math.max(0, i - 9), i + 1);
+  return window.reduce((acc, s) => acc + s.sentKbps[dir], 0) / window.length;
+}
+
+/** First time (s) from `fromS` at which `ok` holds for every sample up to `untilS`, both directions; Infinity if never. */
+function holdsFrom(r: TraceRun, fromS: number, untilS: number, ok: (s: Sample, dir: 0 | 1, i: number) => boolean): number {
+  let since = Infinity;
+  r.samples.forEach((s, i) => {
+    if (s.tS <= fromS || s.tS > untilS) return;
+    const good = ok(s, 0, i) && ok(s, 1, i);
+    if (!good) since = Infinity;
+    else if (!Number.isFinite(since)) since = s.tS;
+  });
+  return since;
+}
+
+/** Rate into the bottleneck over capacity offered, both directions, between two times (%). */
+function utilizationPct(r: TraceRun, fromS: number, untilS: number): number {
+  const w = r.samples.filter((s) => s.tS > fromS && s.tS <= untilS);
+  const sent = w.reduce((acc, s) => acc + Math.min(s.sentKbps[0], s.capacityKbps) + Math.min(s.sentKbps[1], s.capacityKbps), 0);
+  const offered = w.reduce((acc, s) => acc + 2 * s.capacityKbps, 0);
+  return (100 * sent) / offered;
+}
+
+function p95(xs: number[]): number {
+  const f = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return f.length ? f[Math.min(f.length - 1, Math.floor(0.95 * f.length))]! : NaN;
+}
+
+const queues = (r: TraceRun, fromS = 0): number[] => r.samples.filter((s) => s.tS > fromS).flatMap((s) => s.queueMs);
+
+describe("bandwidth fixtures replayed through a call with adaptive bitrate", () => {
+  it("steady 2 Mbps from a 300 kbps start: 90% of the capacity within 5 s (issue 5 target), over 75% after", async () => {
+    const r = await replay("steady-2mbps", { durationS: 8 });
+    // Time at which the rate over the last second first reaches 90% of the 2 Mbps, per direction.
+    const reached = ([0, 1] as const).map((dir) => r.samples.find((s, i) => sentOverLastSecond(r, i, dir) >= 0.9 * s.capacityKbps)?.tS ?? Infinity);
+    console.log(`steady 2 Mbps: 90% reached at ${reached.map((t) => t.toFixed(1)).join(" / ")} s, utilization 4-8 s ${utilizationPct(r, 4, 8).toFixed(0)}%, queue p95 ${p95(queues(r))} ms`);
+    for (const t of reached) expect(t).toBeLessThanOrEqual(5);
+    // The issue asks only for reaching 90%; as a steady state it is less: VP8 undershoots its
+    // target, and the periodic keyframes' bursts make the detector back off now and then.
+    // Today ~83%; margin to 75%.
+    expect(utilizationPct(r, 4, 8)).toBeGreaterThan(75);
+    // The estimate does not run into the queue: what a 2 Mbps link with a 50 ms path holds.
+    expect(p95(queues(r, 1))).toBeLessThan(150);
+    expect(r.report.video!.freeze.longestMs).toBeLessThan(300);
+  });
+
+  it("step 1 Mbps -> 200 kbps at 10 s: the sent rate falls under the capacity, the queue drains, video goes on at a lower rung", async () => {
+    const r = await replay("step-1m-200k-1m", { durationS: 16 });
+    const below = holdsFrom(r, 10, 16, (_s, dir, i) => sentOverLastSecond(r, i, dir) <= 200 * 1.05) - 10;
+    const drained = holdsFrom(r, 10, 16, (s, dir) => !(s.queueMs[dir] >= 100)) - 10;
+    const after = r.report.video!.freeze.intervalsMs.filter(([, end]) => end > 10_000);
+    const longest = Math.max(0, ...after.map(([a, b]) => Math.min(b, 16_000) - Math.max(a, 10_000)));
+    const tail = r.report.timeline.estimateKbps.slice(13, 16);
+    console.log(`step: rate under capacity ${below.toFixed(1)} s after the drop, queue < 100 ms ${drained.toFixed(1)} s after, longest freeze ${longest.toFixed(0)} ms, estimate 13-16 s ${tail.map((x) => x.toFixed(0)).join(" ")} kbps`);
+    // Not yet the target (1 s): both directions step at once, so each side's feedback waits in
+    // the other's queue and congestion-window pushback (data in flight, not feedback) is the
+    // first signal, after ~0.5 s of flight. Today 2.0 s for the rate over a sliding 1 s window
+    // (so the instantaneous rate fell under 200 kbps about 1-1.5 s after the drop).
+    expect(below).toBeLessThanOrEqual(2.5);
+    // Not yet the target (2 s): by the time the sender knows, ~1 s of queue (25 kB at 200 kbps)
+    // sits at the bottleneck, and drains at the capacity less what is still sent. Today 4.2 s.
+    expect(drained).toBeLessThanOrEqual(5.5);
+    // The estimate settles near the new capacity instead of the 30 kbps minimum (it used to),
+    // and video keeps a rung (the pushback floor of 100 kbps keeps it from pausing).
+    for (const e of tail) expect(e).toBeGreaterThan(70);
+    for (const e of tail) expect(e).toBeLessThan(230);
+    const heights = r.report.timeline.videoHeight.slice(13, 16);
+    for (const h of heights) expect(h).toBeGreaterThan(0);
+    // Not yet the target (no freeze > 500 ms): frames lost at the overflowing bottleneck wait for
+    // NACK rounds through two full queues. Today the longest is ~4.2 s; margin to 6.5 s.
+    expect(longest).toBeLessThan(6_500);
+  });
+
+  it("3G-like 150 kbps, 100 ms one-way, 3% loss: audio barely concealed, video keeps a low rung", async () => {
+    const r = await replay("3g-150k", { durationS: 20, delayMs: 100, lossPct: 3 });
+    const v = r.report.video!;
+    const fpsTail = r.report.timeline.fps.slice(10);
+    const heightTail = r.report.timeline.videoHeight.slice(10);
+    console.log(`3G: audio concealed ${r.report.audio!.concealedPct.toFixed(1)}%, fps ${v.fpsDecoded.toFixed(1)} (10-20 s ${fpsTail.join(" ")}), heights ${heightTail.join(" ")}, p95 latency ${v.latencyMs.p95.toFixed(0)} ms, utilization ${utilizationPct(r, 2, 20).toFixed(0)}%`);
+    // Not yet the target (never above 3%): over the call ~3.8%, most of it in the first two
+    // seconds, while the 300 kbps start (and its probes and first keyframe) overfill the 125 kbps
+    // link; afterwards about 1% a second. Margin to 6%.
+    expect(r.report.audio!.concealedPct).toBeLessThan(6);
+    // Not yet the target (>= 10 fps at 160x120 or better): today ~12 fps over the call, 15-22 fps
+    // from 12 s on, at 160x120 in one direction and the 80x60 minimal rung in the other.
+    expect(v.fpsDecoded).toBeGreaterThan(8);
+    for (const h of heightTail) expect(h).toBeGreaterThan(0); // video never pauses after the start
+    // Not yet the target (p95 < 400 ms): today ~630 ms (100 ms each way, the video jitter buffer
+    // grows to ~300-450 ms with NACK waits and frame-size jitter at this rate). Margin to 900 ms.
+    expect(v.latencyMs.p95).toBeLessThan(900);
+    // The queue stays within what the trace's buffer allows, and is short once the start is over.
+    expect(p95(queues(r, 5))).toBeLessThan(200);
+  });
+
+  it("cellular-like 300-4000 kbps: link utilisation and p95 queuing delay", async () => {
+    const r = await replay("cellular", { durationS: 20 });
+    const util = utilizationPct(r, 3, 20);
+    const q95 = p95(queues(r, 3));
+    console.log(`cellular: utilization 3-20 s ${util.toFixed(0)}%, queue p95 ${q95} ms, freeze ${r.report.video!.freeze.percentOfCall.toFixed(1)}%`);
+    // No target in the issue beyond reporting them; today ~63% and ~55 ms, with margin. (The
+    // capacity swings by 2x within seconds; GCC follows it from below.)
+    expect(util).toBeGreaterThan(50);
+    expect(q95).toBeLessThan(150);
+    expect(r.report.video!.freeze.percentOfCall).toBeLessThan(5);
+  });
+
+  it("2 s outage (5-7 s at 2 Mbps): the call survives and the rate recovers", async () => {
+    const r = await replay("outage-2s", { durationS: 14 });
+    const v = r.report.video!;
+    const freezesAfter = v.freeze.intervalsMs.filter(([, end]) => end > 7_000);
+    const lastFreezeEnd = Math.max(0, ...freezesAfter.map(([, end]) => end));
+    const est = r.report.timeline.estimateKbps;
+    console.log(`outage: last freeze ends ${(lastFreezeEnd / 1000).toFixed(1)} s, estimate 8-14 s ${est.slice(8).map((x) => x.toFixed(0)).join(" ")} kbps, fps 10-14 s ${r.report.timeline.fps.slice(10).join(" ")}, utilization 10-14 s ${utilizationPct(r, 10, 14).toFixed(0)}%, queue p95 ${p95(queues(r))} ms`);
+    // Video comes back within 2 s of the path returning (the loss issue's PLI + keyframe), and
+    // plays at full rate afterwards.
+    expect(lastFreezeEnd).toBeLessThan(9_000);
+    for (const fps of r.report.timeline.fps.slice(10)) expect(fps).toBeGreaterThan(25);
+    // The estimate did not stay at the bottom: back over half the capacity within 7 s.
+    expect(Math.max(...est.slice(10))).toBeGreaterThan(1_000);
+  });
+});
