@@ -29,9 +29,10 @@
  * each of their indexes is below the stream's real next one. A `setSendRolloverCounter` on
  * SrtpSession would make this unnecessary.
  */
-import { AuthenticationError, ReplayError, checkInt } from "../errors.js";
+import { AuthenticationError, MalformedPacketError, ReplayError, checkInt } from "../errors.js";
 import { guessRolloverCounter } from "../srtp/guess-rollover-counter.js";
-import type { SrtpSession } from "../srtp/srtp-session.js";
+import type { SrtpContext } from "../srtp/srtp-context.js";
+import type { SrtpSession, SrtpStats } from "../srtp/srtp-session.js";
 import type { SwitchIndex } from "./key-message-codec.js";
 
 export interface RekeyingSrtpSessionOptions {
@@ -43,8 +44,12 @@ export interface RekeyingSrtpSessionOptions {
   retireAfterPackets?: number;
 }
 
-/** Counters. */
-export type RekeyingSrtpStats = {
+/**
+ * Counters. The SrtpStats fields count outcomes across the sessions (a packet that failed under
+ * one session and authenticated under the other is `unprotected` and a `fallback`, not an
+ * `authFailure`; the ROC priming packets are not `protected`).
+ */
+export type RekeyingSrtpStats = SrtpStats & {
   /** Packets handled by the session in the current / the next slot (after a retirement the new keys are in the current slot). */
   current: number;
   next: number;
@@ -62,7 +67,7 @@ interface StreamIndex {
   highestSeq: number;
 }
 
-export class RekeyingSrtpSession {
+export class RekeyingSrtpSession implements SrtpContext {
   private cur: SrtpSession;
   private nxt: SrtpSession | undefined;
   private switchAt = new Map<number, number>();
@@ -75,7 +80,19 @@ export class RekeyingSrtpSession {
   private readonly initial: SrtpSession;
   /** SSRCs each scheduled session has protected already. */
   private readonly positioned = new WeakMap<SrtpSession, Set<number>>();
-  private readonly counters: RekeyingSrtpStats = { current: 0, next: 0, fallbacks: 0, scheduled: 0, retired: 0, rocPrimingPackets: 0 };
+  private readonly counters: RekeyingSrtpStats = {
+    protected: 0,
+    unprotected: 0,
+    authFailures: 0,
+    replayed: 0,
+    malformed: 0,
+    current: 0,
+    next: 0,
+    fallbacks: 0,
+    scheduled: 0,
+    retired: 0,
+    rocPrimingPackets: 0,
+  };
 
   /**
    * @param current the session of the call's current keys, used as it is (it may already carry
@@ -95,6 +112,19 @@ export class RekeyingSrtpSession {
   /** The session packets from the switch index on use, until it becomes current. */
   get next(): SrtpSession | undefined {
     return this.nxt;
+  }
+
+  /** Bytes protectRtp adds to a packet (the tag; every epoch of a call keeps the suite). */
+  get rtpOverheadBytes(): number {
+    return this.cur.rtpOverheadBytes;
+  }
+
+  /**
+   * Send side: per SSRC protected so far, the SRTP packet index (2^16 * ROC + SEQ, RFC 3711
+   * Section 3.3.1) its next packet in sequence gets: the base for the switch indexes of a rekey.
+   */
+  nextSendIndexes(): SwitchIndex[] {
+    return [...this.sent].map(([ssrc, st]) => ({ ssrc, index: st.roc * 65536 + st.highestSeq + 1 }));
   }
 
   /**
@@ -135,7 +165,14 @@ export class RekeyingSrtpSession {
     const useNext = this.nxt !== undefined && this.pick(ssrc, index);
     const session = useNext ? (this.nxt as SrtpSession) : this.cur;
     if (session !== this.initial) this.positionSendStream(session, ssrc, index);
-    const out = session.protectRtp(packet);
+    let out: Uint8Array;
+    try {
+      out = session.protectRtp(packet);
+    } catch (err) {
+      if (err instanceof MalformedPacketError) this.counters.malformed++;
+      throw err;
+    }
+    this.counters.protected++;
     this.track(this.sent, ssrc, seq, true);
     if (useNext) {
       this.counters.next++;
@@ -163,7 +200,14 @@ export class RekeyingSrtpSession {
   /** Protects an RTCP packet: with the next session once any RTP stream switched to it. */
   protectRtcp(packet: Uint8Array): Uint8Array {
     const s = this.nxt !== undefined && this.anySentWithNext ? this.nxt : this.cur;
-    return s.protectRtcp(packet);
+    try {
+      const out = s.protectRtcp(packet);
+      this.counters.protected++;
+      return out;
+    } catch (err) {
+      if (err instanceof MalformedPacketError) this.counters.malformed++;
+      throw err;
+    }
   }
 
   /** Verifies and decrypts an SRTCP packet: current session first, then the next. */
@@ -185,6 +229,19 @@ export class RekeyingSrtpSession {
   }
 
   private tryBoth(first: SrtpSession, op: (s: SrtpSession) => Uint8Array): Uint8Array {
+    try {
+      const out = this.tryBothSessions(first, op);
+      this.counters.unprotected++;
+      return out;
+    } catch (err) {
+      if (err instanceof AuthenticationError) this.counters.authFailures++;
+      else if (err instanceof ReplayError) this.counters.replayed++;
+      else if (err instanceof MalformedPacketError) this.counters.malformed++;
+      throw err;
+    }
+  }
+
+  private tryBothSessions(first: SrtpSession, op: (s: SrtpSession) => Uint8Array): Uint8Array {
     const other = first === this.cur ? this.nxt : this.cur;
     let out: Uint8Array;
     let used = first;
