@@ -16,7 +16,8 @@
  * selects, the other session (if any) is tried once (counted as `fallbacks`): this covers a sender that switched
  * late (its exchange finished after the announced index) or early (streams it did not announce).
  * SRTCP carries its own index, unrelated to RTP's, so SRTCP is unprotected with the current keys
- * and then the next; it is protected with the next keys once any RTP stream switched.
+ * and then the next (the next first once an SRTCP packet authenticated under it: the peer has
+ * switched); it is protected with the next keys once any RTP stream switched.
  *
  * The current session is retired (dropped) once every announced SSRC is `retireAfterPackets`
  * past its switch index (receive side) or has reached it (send side), or on promote().
@@ -76,6 +77,10 @@ export class RekeyingSrtpSession implements SrtpContext {
   private readonly sent = new Map<number, StreamIndex>();
   private readonly received = new Map<number, StreamIndex>();
   private anySentWithNext = false;
+  /** An SRTCP packet authenticated under the next session: try it first from now on. */
+  private rtcpFromNext = false;
+  /** Set by tryBoth: the packet was handled by the next session. */
+  private usedNext = false;
   /** The constructor's session, never positioned (see positionSendStream). */
   private readonly initial: SrtpSession;
   /** SSRCs each scheduled session has protected already. */
@@ -137,6 +142,7 @@ export class RekeyingSrtpSession implements SrtpContext {
     this.nxt = next;
     this.switchAt = new Map(switchIndexes.map((s) => [s.ssrc >>> 0, s.index]));
     this.anySentWithNext = false;
+    this.rtcpFromNext = false;
     this.counters.scheduled++;
     // Receive side: give the next session each stream's ROC, from the switch index (listed) or
     // from what was received so far (not listed).
@@ -153,6 +159,7 @@ export class RekeyingSrtpSession implements SrtpContext {
     if (this.nxt === undefined) return;
     this.cur = this.nxt;
     this.nxt = undefined;
+    this.rtcpFromNext = false;
     this.switchAt.clear();
     this.counters.retired++;
   }
@@ -210,9 +217,12 @@ export class RekeyingSrtpSession implements SrtpContext {
     }
   }
 
-  /** Verifies and decrypts an SRTCP packet: current session first, then the next. */
+  /** Verifies and decrypts an SRTCP packet: current session first (next first once the peer switched), then the other. */
   unprotectRtcp(packet: Uint8Array): Uint8Array {
-    return this.tryBoth(this.cur, (s) => s.unprotectRtcp(packet));
+    const first = this.nxt !== undefined && this.rtcpFromNext ? this.nxt : this.cur;
+    const out = this.tryBoth(first, (s) => s.unprotectRtcp(packet));
+    if (this.usedNext) this.rtcpFromNext = true;
+    return out;
   }
 
   /** A copy of the counters. */
@@ -259,8 +269,9 @@ export class RekeyingSrtpSession implements SrtpContext {
       used = other;
       this.counters.fallbacks++;
     }
-    if (used === this.cur) this.counters.current++;
-    else this.counters.next++;
+    this.usedNext = used !== this.cur;
+    if (this.usedNext) this.counters.next++;
+    else this.counters.current++;
     return out;
   }
 
