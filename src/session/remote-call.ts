@@ -205,8 +205,12 @@ function describePair(p: IceSelectedPair): NonNullable<RemoteCallReport["ice"]["
  * A real call between two processes: register on the signaling server, agree ephemeral call
  * keys end to end (X3DH-style, src/e2ee/; the server relays opaque messages it cannot use),
  * connect with ICE (direct first, TURN relay as fallback, restart on a path change), then run
- * the same Peer as the emulated call on the wall clock over the selected pair. Resolves with
- * what this side received; hangs up and zeroes the call keys at the end.
+ * the same Peer as the emulated call on the wall clock over the selected pair. Every
+ * `rekeyIntervalS` the caller reruns the key exchange (a new epoch, fresh ephemeral keys); each
+ * side names, per SSRC it sends, a switch index ~min(1.5 s, interval/3) of its packets ahead
+ * (from the measured packet rate), and both directions' RekeyingSrtpSession switch there, so
+ * media flows on without a gap. Resolves with what this side received; hangs up and zeroes the
+ * call keys at the end.
  */
 export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteCallReport> {
   const { name, peer: peerName, signalUrl } = options;
@@ -313,7 +317,7 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     rekeys++;
     const nowUs = nowForKeys();
     rekeyWindowsUs.push({ fromUs: nowUs, toUs: nowUs + (switchMarginS + 1) * 1e6 });
-    note(`rekeyed to epoch ${k.epoch} (switch at ${k.sendSwitchIndexes.map((s) => `${s.ssrc.toString(16)}:${s.index}`).join(" ") || "-"} sent, ${k.receiveSwitchIndexes.map((s) => `${s.ssrc.toString(16)}:${s.index}`).join(" ") || "-"} received)`);
+    note(`rekeyed to epoch ${k.epoch} (switch at ${k.sendSwitchIndexes.map((s) => `0x${s.ssrc.toString(16)}:${s.index}`).join(" ") || "-"} sent, ${k.receiveSwitchIndexes.map((s) => `0x${s.ssrc.toString(16)}:${s.index}`).join(" ") || "-"} received)`);
   };
 
   // Key messages: on an error the exchange refuses the call (a forged or swapped key); a failed
