@@ -93,8 +93,11 @@ export interface RemoteCallReport {
     /** The newest key epoch confirmed (0 = the set-up's keys), and rekeys completed on this side. */
     epoch: number;
     rekeys: number;
-    /** The longest time without received media from a rekey's keys until its switch is well past (ms; 0 without rekeys). */
-    longestGapAtRekeyMs: number;
+    /**
+     * The longest time without received media within 250 ms of a switch (the first packet that
+     * authenticated under a new epoch's keys), over all rekeys (ms; 0 without rekeys).
+     */
+    longestGapAtSwitchMs: number;
     /** Received packets that failed under the keys their index selected and authenticated under the other epoch's. */
     fallbacks: number;
     peerFingerprint: string;
@@ -307,7 +310,8 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     rateSamples.push({ atUs: nowUs, indexes: new Map(srtpTx.nextSendIndexes().map((s) => [s.ssrc, s.index])) });
     if (rateSamples.length > 3) rateSamples = rateSamples.slice(-3);
   };
-  const rekeyWindowsUs: { fromUs: number; toUs: number }[] = [];
+  /** Receive side: the `next` count of srtpRx when a switch was scheduled, until a packet uses the new keys. */
+  let switchBaseline: number | undefined;
   let nowForKeys = (): number => performance.now() * 1000;
   const applyRekey = (k: CallSrtpKeys): void => {
     if (!srtpTx || !srtpRx) return;
@@ -315,8 +319,7 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     srtpRx.scheduleSwitch(k.createReceiveSession(), k.receiveSwitchIndexes);
     writeKeyLog(callId, name, k);
     rekeys++;
-    const nowUs = nowForKeys();
-    rekeyWindowsUs.push({ fromUs: nowUs, toUs: nowUs + (switchMarginS + 1) * 1e6 });
+    switchBaseline = srtpRx.stats().next;
     note(`rekeyed to epoch ${k.epoch} (switch at ${k.sendSwitchIndexes.map((s) => `0x${s.ssrc.toString(16)}:${s.index}`).join(" ") || "-"} sent, ${k.receiveSwitchIndexes.map((s) => `0x${s.ssrc.toString(16)}:${s.index}`).join(" ") || "-"} received)`);
   };
 
@@ -444,8 +447,9 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     const epochUs = Date.now() * 1000 - clock.nowUs();
     const k = keys!;
     nowForKeys = () => clock.nowUs();
+    const rekeyingRx = new RekeyingSrtpSession(k.createReceiveSession());
     srtpTx = new RekeyingSrtpSession(k.createSendSession());
-    srtpRx = new RekeyingSrtpSession(k.createReceiveSession());
+    srtpRx = rekeyingRx;
     const remoteSsrc = { video: r.send.video?.ssrc, audio: r.send.audio?.ssrc };
     const captureOf = (kind: "video" | "audio", rtpTimestamp: number): number => {
       // The remote's SR maps its RTP clock to wall time (RFC 3550 6.4.1); both run on one host's clock.
@@ -475,18 +479,30 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     let firstFrameAt = NaN;
     let lastMediaUs = NaN;
     let longestGapUs = 0;
-    let longestGapAtRekeyUs = 0;
+    // Gaps within 250 ms of each switch: the gaps of the last 250 ms when the first packet under
+    // the new keys arrives, then those that start in the 250 ms after it.
+    const SWITCH_WINDOW_US = 250_000;
+    let longestGapAtSwitchUs = 0;
+    let switchAtUs = NaN;
+    const recentGaps: { endUs: number; gapUs: number }[] = [];
     const onMedia = ice.onReceive;
     // Arrival times on the call's clock (the transport stamps its own wall-clock base).
     ice.onReceive = (data) => {
       const now = clock.nowUs();
       if (Number.isFinite(lastMediaUs)) {
-        longestGapUs = Math.max(longestGapUs, now - lastMediaUs);
-        const w = rekeyWindowsUs.at(-1);
-        if (w && now > w.fromUs && lastMediaUs < w.toUs) longestGapAtRekeyUs = Math.max(longestGapAtRekeyUs, now - lastMediaUs);
+        const gapUs = now - lastMediaUs;
+        longestGapUs = Math.max(longestGapUs, gapUs);
+        if (lastMediaUs >= switchAtUs && lastMediaUs <= switchAtUs + SWITCH_WINDOW_US) longestGapAtSwitchUs = Math.max(longestGapAtSwitchUs, gapUs);
+        if (gapUs > 10_000) recentGaps.push({ endUs: now, gapUs });
+        while (recentGaps.length > 0 && recentGaps[0]!.endUs < now - SWITCH_WINDOW_US) recentGaps.shift();
       }
       lastMediaUs = now;
       onMedia(data, now);
+      if (switchBaseline !== undefined && rekeyingRx.stats().next > switchBaseline) {
+        switchBaseline = undefined;
+        switchAtUs = now;
+        for (const g of recentGaps) longestGapAtSwitchUs = Math.max(longestGapAtSwitchUs, g.gapUs);
+      }
     };
     peer.onVideoFrame = (frame: VideoFrame, renderUs: number) => {
       if (Number.isNaN(firstFrameAt)) {
@@ -577,8 +593,8 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
         suite: k.suite,
         epoch: kx!.epoch,
         rekeys,
-        longestGapAtRekeyMs: Math.round(longestGapAtRekeyUs / 1000),
-        fallbacks: srtpRx.stats().fallbacks,
+        longestGapAtSwitchMs: Math.round(longestGapAtSwitchUs / 1000),
+        fallbacks: rekeyingRx.stats().fallbacks,
         peerFingerprint: identityFingerprint(kx!.peerIdentity as IdentityPublicKey),
         safetyNumber: safetyNumber(identity.publicKey, kx!.peerIdentity!),
         pin: knownPeers.get(peerName) ? "pinned" : "unpinned",
