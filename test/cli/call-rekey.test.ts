@@ -62,8 +62,8 @@ describe("rtcpipe call --rekey-interval (issue 7)", () => {
     const common = ["--signal", server.url, "--duration", "6", "--size", "160x120", "--bitrate", "150k", "--rekey-interval", "2", "--json"];
     const env = { RTCPIPE_SRTP_KEYLOG: keyLog };
     const [ra, rb] = await Promise.all([run(["--name", "alice", "--peer", "bob", ...ids("alice"), ...common], env), run(["--name", "bob", "--peer", "alice", ...ids("bob"), ...common], env)]);
-    expect(ra.code, ra.stderr).toBe(0);
-    expect(rb.code, rb.stderr).toBe(0);
+    expect(ra.code, `alice:\n${ra.stderr}\nbob:\n${rb.stderr}`).toBe(0);
+    expect(rb.code, `bob:\n${rb.stderr}`).toBe(0);
     const reports = [JSON.parse(ra.stdout) as RemoteCallReport, JSON.parse(rb.stdout) as RemoteCallReport];
     const [a, b] = reports as [RemoteCallReport, RemoteCallReport];
     console.log(`rekey every 2 s: epochs ${a.e2ee.epoch}/${b.e2ee.epoch}, longest gap at a switch ${a.e2ee.longestGapAtSwitchMs}/${b.e2ee.longestGapAtSwitchMs} ms, longest media gap ${a.ice.longestMediaGapMs}/${b.ice.longestMediaGapMs} ms, fallbacks ${a.e2ee.fallbacks}/${b.e2ee.fallbacks}, frames/s ${a.video!.framesPerSecond.join(",")} | ${b.video!.framesPerSecond.join(",")}, concealed ${a.audio!.concealedPct.toFixed(2)}/${b.audio!.concealedPct.toFixed(2)} %`);
