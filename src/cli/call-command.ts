@@ -61,6 +61,7 @@ interface CallFlags {
   acceptNewIdentity?: boolean;
   connectTimeout: string;
   bind: string[];
+  rekeyInterval?: string;
 }
 
 /** `turn:HOST:PORT` (RFC 7065, UDP; the port defaults to 3478) as an ICE TURN server. */
@@ -105,9 +106,17 @@ async function runRemoteFromFlags(flags: CallFlags): Promise<RemoteCallReport> {
       if (isIP(a) === 0) throw new InvalidOptionError(`Cannot use --bind ${JSON.stringify(a)}: allowed is a numeric IPv4 or IPv6 address`);
       return a;
     }) : undefined,
+    rekeyIntervalS: parseRekeyInterval(flags.rekeyInterval ?? "300"),
     media,
     onLog: flags.progress ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
+}
+
+/** `--rekey-interval S`: 0 (never) or 1..86400 seconds. */
+function parseRekeyInterval(value: string): number {
+  const s = parseNumber("--rekey-interval", value, 0, 86_400);
+  if (s > 0 && s < 1) throw new InvalidOptionError(`Cannot use --rekey-interval ${value}: allowed is 0 (never rekey) or 1 to 86400 seconds`);
+  return s;
 }
 
 /** Turns command-line flags into CallOptions; every bad value throws InvalidOptionError. */
@@ -227,6 +236,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .option("--accept-new-identity", "accept (and re-pin) a peer whose identity key changed")
     .option("--connect-timeout <s>", "wait this long for the peer and the connection", "30")
     .option("--bind <ip>", "a call between processes: local address for host candidates (repeatable; default 127.0.0.1)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--rekey-interval <s>", "a call between processes: the caller rekeys (new ephemeral key exchange, SRTP keys switched without a media gap) every S seconds; 0 = never (default 300)")
     .option("--out <dir>", "write report.json and report.html here")
     .option("--json", "print report.json to stdout instead of the summary")
     .option("--no-progress", "do not print progress lines")
@@ -242,6 +252,7 @@ export function callCommand(setCode: (code: number) => void): Command {
           setCode(ExitCode.OK);
           return;
         }
+        if (flags.rekeyInterval !== undefined) throw new InvalidOptionError("Cannot use --rekey-interval without --signal: the emulated call has no key exchange to rerun (it applies to a call between processes)");
         const options = callOptionsFromFlags(flags);
         if (flags.progress) {
           options.onProgress = (p) =>

@@ -16,7 +16,8 @@
  * selects, the other session (if any) is tried once (counted as `fallbacks`): this covers a sender that switched
  * late (its exchange finished after the announced index) or early (streams it did not announce).
  * SRTCP carries its own index, unrelated to RTP's, so SRTCP is unprotected with the current keys
- * and then the next; it is protected with the next keys once any RTP stream switched.
+ * and then the next (the next first once an SRTCP packet authenticated under it: the peer has
+ * switched); it is protected with the next keys once any RTP stream switched.
  *
  * The current session is retired (dropped) once every announced SSRC is `retireAfterPackets`
  * past its switch index (receive side) or has reached it (send side), or on promote().
@@ -29,9 +30,10 @@
  * each of their indexes is below the stream's real next one. A `setSendRolloverCounter` on
  * SrtpSession would make this unnecessary.
  */
-import { AuthenticationError, ReplayError, checkInt } from "../errors.js";
+import { AuthenticationError, MalformedPacketError, ReplayError, checkInt } from "../errors.js";
 import { guessRolloverCounter } from "../srtp/guess-rollover-counter.js";
-import type { SrtpSession } from "../srtp/srtp-session.js";
+import type { SrtpContext } from "../srtp/srtp-context.js";
+import type { SrtpSession, SrtpStats } from "../srtp/srtp-session.js";
 import type { SwitchIndex } from "./key-message-codec.js";
 
 /** Options of RekeyingSrtpSession. */
@@ -44,8 +46,12 @@ export interface RekeyingSrtpSessionOptions {
   retireAfterPackets?: number;
 }
 
-/** Counters. */
-export type RekeyingSrtpStats = {
+/**
+ * Counters. The SrtpStats fields count outcomes across the sessions (a packet that failed under
+ * one session and authenticated under the other is `unprotected` and a `fallback`, not an
+ * `authFailure`; the ROC priming packets are not `protected`).
+ */
+export type RekeyingSrtpStats = SrtpStats & {
   /** Packets handled by the session in the current / the next slot (after a retirement the new keys are in the current slot). */
   current: number;
   next: number;
@@ -64,7 +70,7 @@ interface StreamIndex {
 }
 
 /** One direction of SRTP across rekeys (see the file comment). */
-export class RekeyingSrtpSession {
+export class RekeyingSrtpSession implements SrtpContext {
   private cur: SrtpSession;
   private nxt: SrtpSession | undefined;
   private switchAt = new Map<number, number>();
@@ -73,11 +79,27 @@ export class RekeyingSrtpSession {
   private readonly sent = new Map<number, StreamIndex>();
   private readonly received = new Map<number, StreamIndex>();
   private anySentWithNext = false;
+  /** An SRTCP packet authenticated under the next session: try it first from now on. */
+  private rtcpFromNext = false;
+  /** Set by tryBoth: the packet was handled by the next session. */
+  private usedNext = false;
   /** The constructor's session, never positioned (see positionSendStream). */
   private readonly initial: SrtpSession;
   /** SSRCs each scheduled session has protected already. */
   private readonly positioned = new WeakMap<SrtpSession, Set<number>>();
-  private readonly counters: RekeyingSrtpStats = { current: 0, next: 0, fallbacks: 0, scheduled: 0, retired: 0, rocPrimingPackets: 0 };
+  private readonly counters: RekeyingSrtpStats = {
+    protected: 0,
+    unprotected: 0,
+    authFailures: 0,
+    replayed: 0,
+    malformed: 0,
+    current: 0,
+    next: 0,
+    fallbacks: 0,
+    scheduled: 0,
+    retired: 0,
+    rocPrimingPackets: 0,
+  };
 
   /**
    * @param current the session of the call's current keys, used as it is (it may already carry
@@ -99,6 +121,19 @@ export class RekeyingSrtpSession {
     return this.nxt;
   }
 
+  /** Bytes protectRtp adds to a packet (the tag; every epoch of a call keeps the suite). */
+  get rtpOverheadBytes(): number {
+    return this.cur.rtpOverheadBytes;
+  }
+
+  /**
+   * Send side: per SSRC protected so far, the SRTP packet index (2^16 * ROC + SEQ, RFC 3711
+   * Section 3.3.1) its next packet in sequence gets: the base for the switch indexes of a rekey.
+   */
+  nextSendIndexes(): SwitchIndex[] {
+    return [...this.sent].map(([ssrc, st]) => ({ ssrc, index: st.roc * 65536 + st.highestSeq + 1 }));
+  }
+
   /**
    * Installs `next` for the packets of each SSRC in `switchIndexes` from its index on (SSRCs not
    * listed keep the current session and fall back to the next). A switch still pending is
@@ -109,6 +144,7 @@ export class RekeyingSrtpSession {
     this.nxt = next;
     this.switchAt = new Map(switchIndexes.map((s) => [s.ssrc >>> 0, s.index]));
     this.anySentWithNext = false;
+    this.rtcpFromNext = false;
     this.counters.scheduled++;
     // Receive side: give the next session each stream's ROC, from the switch index (listed) or
     // from what was received so far (not listed).
@@ -125,6 +161,7 @@ export class RekeyingSrtpSession {
     if (this.nxt === undefined) return;
     this.cur = this.nxt;
     this.nxt = undefined;
+    this.rtcpFromNext = false;
     this.switchAt.clear();
     this.counters.retired++;
   }
@@ -137,7 +174,14 @@ export class RekeyingSrtpSession {
     const useNext = this.nxt !== undefined && this.pick(ssrc, index);
     const session = useNext ? (this.nxt as SrtpSession) : this.cur;
     if (session !== this.initial) this.positionSendStream(session, ssrc, index);
-    const out = session.protectRtp(packet);
+    let out: Uint8Array;
+    try {
+      out = session.protectRtp(packet);
+    } catch (err) {
+      if (err instanceof MalformedPacketError) this.counters.malformed++;
+      throw err;
+    }
+    this.counters.protected++;
     this.track(this.sent, ssrc, seq, true);
     if (useNext) {
       this.counters.next++;
@@ -165,12 +209,22 @@ export class RekeyingSrtpSession {
   /** Protects an RTCP packet: with the next session once any RTP stream switched to it. */
   protectRtcp(packet: Uint8Array): Uint8Array {
     const s = this.nxt !== undefined && this.anySentWithNext ? this.nxt : this.cur;
-    return s.protectRtcp(packet);
+    try {
+      const out = s.protectRtcp(packet);
+      this.counters.protected++;
+      return out;
+    } catch (err) {
+      if (err instanceof MalformedPacketError) this.counters.malformed++;
+      throw err;
+    }
   }
 
-  /** Verifies and decrypts an SRTCP packet: current session first, then the next. */
+  /** Verifies and decrypts an SRTCP packet: current session first (next first once the peer switched), then the other. */
   unprotectRtcp(packet: Uint8Array): Uint8Array {
-    return this.tryBoth(this.cur, (s) => s.unprotectRtcp(packet));
+    const first = this.nxt !== undefined && this.rtcpFromNext ? this.nxt : this.cur;
+    const out = this.tryBoth(first, (s) => s.unprotectRtcp(packet));
+    if (this.usedNext) this.rtcpFromNext = true;
+    return out;
   }
 
   /** A copy of the counters. */
@@ -187,6 +241,19 @@ export class RekeyingSrtpSession {
   }
 
   private tryBoth(first: SrtpSession, op: (s: SrtpSession) => Uint8Array): Uint8Array {
+    try {
+      const out = this.tryBothSessions(first, op);
+      this.counters.unprotected++;
+      return out;
+    } catch (err) {
+      if (err instanceof AuthenticationError) this.counters.authFailures++;
+      else if (err instanceof ReplayError) this.counters.replayed++;
+      else if (err instanceof MalformedPacketError) this.counters.malformed++;
+      throw err;
+    }
+  }
+
+  private tryBothSessions(first: SrtpSession, op: (s: SrtpSession) => Uint8Array): Uint8Array {
     const other = first === this.cur ? this.nxt : this.cur;
     let out: Uint8Array;
     let used = first;
@@ -204,8 +271,9 @@ export class RekeyingSrtpSession {
       used = other;
       this.counters.fallbacks++;
     }
-    if (used === this.cur) this.counters.current++;
-    else this.counters.next++;
+    this.usedNext = used !== this.cur;
+    if (this.usedNext) this.counters.next++;
+    else this.counters.current++;
     return out;
   }
 

@@ -7,6 +7,7 @@ import type { Clock, TimerHandle } from "../pipeline/clock.js";
 import type { Stage } from "../pipeline/stage.js";
 import { RtcpCompoundPacket } from "../rtcp/rtcp-compound-packet.js";
 import { RtpPacket } from "../rtp/rtp-packet.js";
+import type { SrtpContext } from "../srtp/srtp-context.js";
 import { SrtpSession } from "../srtp/srtp-session.js";
 import type { SrtpSuiteName } from "../srtp/srtp-suite.js";
 import { SeededRandom } from "../util/seeded-random.js";
@@ -66,7 +67,11 @@ export interface PeerOptions {
    * remote must have `receive.transportCc` to send feedback.
    */
   congestion?: BandwidthAdaptationOptions;
-  srtp: { suite: SrtpSuiteName; send: SrtpKeys; receive: SrtpKeys };
+  /**
+   * SRTP (RFC 3711): the suite and master keys of each direction, or contexts built by the caller
+   * (e.g. RekeyingSrtpSession, to switch keys during the call).
+   */
+  srtp: { suite: SrtpSuiteName; send: SrtpKeys; receive: SrtpKeys } | { sessions: { send: SrtpContext; receive: SrtpContext } };
   /** µs since the Unix epoch for a time on `clock` (the NTP time in SRs). */
   wallClockUs: (nowUs: number) => number;
   /** On the virtual clock, a frame leaves after its measured encode time (default true). */
@@ -92,8 +97,8 @@ export class Peer {
   onRtpSent: (packet: RtpPacket, bytes: number, nowUs: number) => void = () => {};
 
   readonly rtcp: RtcpReporter;
-  private readonly srtpTx: SrtpSession;
-  private readonly srtpRx: SrtpSession;
+  private readonly srtpTx: SrtpContext;
+  private readonly srtpRx: SrtpContext;
   private readonly rng: SeededRandom;
   private readonly rtcpIntervalUs: number;
   private rtcpTimer: TimerHandle | undefined;
@@ -139,8 +144,9 @@ export class Peer {
   ) {
     this.rng = new SeededRandom(options.seed ?? 1);
     this.rtcpIntervalUs = (options.rtcpIntervalMs ?? 1000) * 1000;
-    this.srtpTx = new SrtpSession({ suite: options.srtp.suite, ...options.srtp.send });
-    this.srtpRx = new SrtpSession({ suite: options.srtp.suite, ...options.srtp.receive });
+    const srtp = options.srtp;
+    this.srtpTx = "sessions" in srtp ? srtp.sessions.send : new SrtpSession({ suite: srtp.suite, ...srtp.send });
+    this.srtpRx = "sessions" in srtp ? srtp.sessions.receive : new SrtpSession({ suite: srtp.suite, ...srtp.receive });
     const clockRateOf = (pt: number): number => (pt === PAYLOAD_TYPES.opus ? 48_000 : 90_000);
     const localSsrc = options.send.video?.ssrc ?? options.send.audio?.ssrc ?? this.rng.nextUint32();
     this.rtcp = new RtcpReporter(options.cname, options.wallClockUs, clockRateOf, localSsrc);

@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { appendFileSync, existsSync } from "node:fs";
-import { CallKeyExchange } from "../e2ee/call-key-exchange.js";
+import { CallKeyExchange, type KeyExchangeOutput } from "../e2ee/call-key-exchange.js";
 import type { CallSrtpKeys } from "../e2ee/call-srtp-keys.js";
 import { IdentityPublicKey } from "../e2ee/identity-public-key.js";
 import { loadIdentityFile } from "../e2ee/identity-file.js";
 import { KnownPeers, loadKnownPeers, saveKnownPeers } from "../e2ee/known-peers.js";
+import type { SwitchIndex } from "../e2ee/key-message-codec.js";
 import { OfferReplayGuard } from "../e2ee/offer-replay-guard.js";
+import { RekeyingSrtpSession } from "../e2ee/rekeying-srtp-session.js";
 import { identityFingerprint, safetyNumber } from "../e2ee/safety-number.js";
-import { InvalidOptionError, MalformedPacketError, RtcpipeError } from "../errors.js";
+import { InvalidOptionError, MalformedPacketError, RtcpipeError, checkRange } from "../errors.js";
 import { formatCandidateSdp, parseCandidateSdp } from "../ice/candidate-sdp.js";
 import type { IceEvent, IceSelectedPair, IceTurnServer } from "../ice/ice-agent.js";
 import { IceUdpTransport } from "../ice/ice-udp-transport.js";
@@ -55,6 +57,12 @@ export interface RemoteCallOptions {
   mediaTimeoutMs?: number;
   /** How long to wait for the peer to come online and the call to connect (default 30 s). */
   connectTimeoutMs?: number;
+  /**
+   * The caller starts a new ephemeral key exchange (a rekey) every this many seconds of media;
+   * SRTP switches to its keys at packet indexes announced ahead, without a gap in media. Default
+   * 300; 0 = never; allowed 0 or 1..86400. The callee follows the caller's rekeys whatever its own value.
+   */
+  rekeyIntervalS?: number;
   /** Media options as for the emulated call (network impairment options do not apply). */
   media?: CallOptions;
   /** A line per event and per second, for the CLI. */
@@ -86,8 +94,23 @@ export interface RemoteCallReport {
     timeline: RemoteCallEvent[];
     stats: Record<string, number>;
   };
-  e2ee: { suite: string; epoch: number; peerFingerprint: string; safetyNumber: string; pin: string };
-  video?: { framesDecoded: number; fps: number; latencyMs: { p50: number; p95: number }; psnrDbMean: number; freezes: number; freezeMs: number };
+  e2ee: {
+    suite: string;
+    /** The newest key epoch confirmed (0 = the set-up's keys), and rekeys completed on this side. */
+    epoch: number;
+    rekeys: number;
+    /**
+     * The longest time without received media within 250 ms of a switch (the first packet that
+     * authenticated under a new epoch's keys), over all rekeys (ms; 0 without rekeys).
+     */
+    longestGapAtSwitchMs: number;
+    /** Received packets that failed under the keys their index selected and authenticated under the other epoch's. */
+    fallbacks: number;
+    peerFingerprint: string;
+    safetyNumber: string;
+    pin: string;
+  };
+  video?: { framesDecoded: number; fps: number; framesPerSecond: number[]; latencyMs: { p50: number; p95: number }; psnrDbMean: number; freezes: number; freezeMs: number };
   audio?: { framesPlayed: number; concealedPct: number; latencyMs: { p50: number; p95: number } };
   rtcp: { rttMs: number };
   srtp: { authFailures: number; replayed: number; malformed: number };
@@ -172,9 +195,9 @@ function parseDescription(payload: string | undefined): CallDescription {
 function writeKeyLog(callId: string, name: string, k: CallSrtpKeys): void {
   const file = process.env.RTCPIPE_SRTP_KEYLOG;
   if (!file) return;
-  process.stderr.write(`rtcpipe: WARNING: writing this call's SRTP keys to ${file} (RTCPIPE_SRTP_KEYLOG): anyone with that file can decrypt the call\n`);
+  if (k.epoch === 0) process.stderr.write(`rtcpipe: WARNING: writing this call's SRTP keys to ${file} (RTCPIPE_SRTP_KEYLOG): anyone with that file can decrypt the call\n`);
   const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-  appendFileSync(file, `${JSON.stringify({ callId, name, suite: k.suite, sendKey: hex(k.sendMasterKey), sendSalt: hex(k.sendMasterSalt), receiveKey: hex(k.receiveMasterKey), receiveSalt: hex(k.receiveMasterSalt) })}\n`, { mode: 0o600 });
+  appendFileSync(file, `${JSON.stringify({ callId, name, suite: k.suite, epoch: k.epoch, sendKey: hex(k.sendMasterKey), sendSalt: hex(k.sendMasterSalt), receiveKey: hex(k.receiveMasterKey), receiveSalt: hex(k.receiveMasterSalt) })}\n`, { mode: 0o600 });
 }
 
 function describePair(p: IceSelectedPair): NonNullable<RemoteCallReport["ice"]["selected"]> {
@@ -191,14 +214,20 @@ function describePair(p: IceSelectedPair): NonNullable<RemoteCallReport["ice"]["
  * A real call between two processes: register on the signaling server, agree ephemeral call
  * keys end to end (X3DH-style, src/e2ee/; the server relays opaque messages it cannot use),
  * connect with ICE (direct first, TURN relay as fallback, restart on a path change), then run
- * the same Peer as the emulated call on the wall clock over the selected pair. Resolves with
- * what this side received; hangs up and zeroes the call keys at the end.
+ * the same Peer as the emulated call on the wall clock over the selected pair. Every
+ * `rekeyIntervalS` the caller reruns the key exchange (a new epoch, fresh ephemeral keys); each
+ * side names, per SSRC it sends, a switch index ~min(1.5 s, interval/3) of its packets ahead
+ * (from the measured packet rate), and both directions' RekeyingSrtpSession switch there, so
+ * media flows on without a gap. Resolves with what this side received; hangs up and zeroes the
+ * call keys at the end.
  */
 export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteCallReport> {
   const { name, peer: peerName, signalUrl } = options;
   if (typeof name !== "string" || typeof peerName !== "string" || name === peerName) {
     throw new InvalidOptionError("Cannot make a call: --name and --peer must be two different identities");
   }
+  const rekeyIntervalS = checkRange("rekeyIntervalS", options.rekeyIntervalS ?? 300, 0, 86_400);
+  if (rekeyIntervalS > 0 && rekeyIntervalS < 1) throw new InvalidOptionError(`Cannot use rekeyIntervalS ${rekeyIntervalS}: allowed is 0 (never) or 1..86400 s`);
   const o = resolveCallOptions({ ...options.media, realtime: true });
   const log = options.onLog ?? (() => {});
   const timeoutMs = options.connectTimeoutMs ?? 30_000;
@@ -259,15 +288,66 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     }
   };
 
-  // Key messages: on an error the exchange refuses the call (a forged or swapped key).
+  // Rekeying (issue 7): once media runs, both directions go through RekeyingSrtpSession.
+  let srtpTx: RekeyingSrtpSession | undefined;
+  let srtpRx: RekeyingSrtpSession | undefined;
+  let rekeys = 0;
+  const switchMarginS = rekeyIntervalS > 0 ? Math.min(1.5, rekeyIntervalS / 3) : 1.5;
+  let rateSamples: { atUs: number; indexes: Map<number, number> }[] = [];
+  /** Where each of this side's flowing streams switches: ~switchMarginS of its packets past its next index. */
+  const switchIndexesAhead = (nowUs: number): SwitchIndex[] => {
+    if (!srtpTx) return [];
+    const base = rateSamples[0];
+    const out: SwitchIndex[] = [];
+    for (const { ssrc, index } of srtpTx.nextSendIndexes()) {
+      const then = base?.indexes.get(ssrc);
+      const elapsedS = base ? (nowUs - base.atUs) / 1e6 : 0;
+      if (then === undefined || elapsedS < 0.25) continue;
+      const ratePerS = (index - then) / elapsedS;
+      // A stream that barely sends (RTX without loss) is not listed: it switches once the listed
+      // ones did, and the receiver finds its keys by falling back (RekeyingSrtpSession).
+      if (ratePerS < 5) continue;
+      out.push({ ssrc, index: Math.min(2 ** 48 - 1, index + Math.max(16, Math.ceil(ratePerS * switchMarginS))) });
+    }
+    return out;
+  };
+  const sampleSendRates = (nowUs: number): void => {
+    if (!srtpTx) return;
+    rateSamples.push({ atUs: nowUs, indexes: new Map(srtpTx.nextSendIndexes().map((s) => [s.ssrc, s.index])) });
+    if (rateSamples.length > 3) rateSamples = rateSamples.slice(-3);
+  };
+  /** Receive side: the `next` count of srtpRx when a switch was scheduled, until a packet uses the new keys. */
+  let switchBaseline: number | undefined;
+  let nowForKeys = (): number => performance.now() * 1000;
+  const applyRekey = (k: CallSrtpKeys): void => {
+    if (!srtpTx || !srtpRx) return;
+    srtpTx.scheduleSwitch(k.createSendSession(), k.sendSwitchIndexes);
+    srtpRx.scheduleSwitch(k.createReceiveSession(), k.receiveSwitchIndexes);
+    writeKeyLog(callId, name, k);
+    rekeys++;
+    switchBaseline = srtpRx.stats().next;
+    note(`rekeyed to epoch ${k.epoch} (switch at ${k.sendSwitchIndexes.map((s) => `0x${s.ssrc.toString(16)}:${s.index}`).join(" ") || "-"} sent, ${k.receiveSwitchIndexes.map((s) => `0x${s.ssrc.toString(16)}:${s.index}`).join(" ") || "-"} received)`);
+  };
+
+  // Key messages: on an error the exchange refuses the call (a forged or swapped key); a failed
+  // rekey keeps the current keys (CallKeyExchange drops it), so the call goes on.
   const onKeyMessages = (messages: string[]): void => {
     for (const m of messages) {
-      const out = kx!.receive(unb64(m), Date.now());
+      let out: KeyExchangeOutput;
+      try {
+        out = kx!.receive(unb64(m), Date.now(), switchIndexesAhead(nowForKeys()));
+      } catch (err) {
+        if (!keys) throw err;
+        note(`rekey message dropped: ${err instanceof Error ? err.message : String(err)}`);
+        continue;
+      }
       if (out.messages.length > 0) sendUpdate({ key: out.messages.map(b64) });
       if (out.keys && !keys) {
         keys = out.keys;
         note(`call keys confirmed end to end (${out.keys.suite}); safety number ${safetyNumber(identity.publicKey, kx!.peerIdentity!)}`);
         wakeAll();
+      } else if (out.keys) {
+        applyRekey(out.keys);
       }
     }
   };
@@ -375,6 +455,10 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     const clock = new RealClock();
     const epochUs = Date.now() * 1000 - clock.nowUs();
     const k = keys!;
+    nowForKeys = () => clock.nowUs();
+    const rekeyingRx = new RekeyingSrtpSession(k.createReceiveSession());
+    srtpTx = new RekeyingSrtpSession(k.createSendSession());
+    srtpRx = rekeyingRx;
     const remoteSsrc = { video: r.send.video?.ssrc, audio: r.send.audio?.ssrc };
     const captureOf = (kind: "video" | "audio", rtpTimestamp: number): number => {
       // The remote's SR maps its RTP clock to wall time (RFC 3550 6.4.1); both run on one host's clock.
@@ -389,7 +473,7 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
       clock,
       send: sendConfig,
       receive: { ...receiveConfigFor(o, r.send), transportCc: r.transportCc },
-      srtp: { suite: k.suite, send: { masterKey: k.sendMasterKey, masterSalt: k.sendMasterSalt }, receive: { masterKey: k.receiveMasterKey, masterSalt: k.receiveMasterSalt } },
+      srtp: { sessions: { send: srtpTx, receive: srtpRx } },
       wallClockUs: (t) => epochUs + t,
       congestion: congestionFor(o),
       addProcessingTime: false,
@@ -404,13 +488,30 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     let firstFrameAt = NaN;
     let lastMediaUs = NaN;
     let longestGapUs = 0;
+    // Gaps within 250 ms of each switch: the gaps of the last 250 ms when the first packet under
+    // the new keys arrives, then those that start in the 250 ms after it.
+    const SWITCH_WINDOW_US = 250_000;
+    let longestGapAtSwitchUs = 0;
+    let switchAtUs = NaN;
+    const recentGaps: { endUs: number; gapUs: number }[] = [];
     const onMedia = ice.onReceive;
     // Arrival times on the call's clock (the transport stamps its own wall-clock base).
     ice.onReceive = (data) => {
       const now = clock.nowUs();
-      if (Number.isFinite(lastMediaUs)) longestGapUs = Math.max(longestGapUs, now - lastMediaUs);
+      if (Number.isFinite(lastMediaUs)) {
+        const gapUs = now - lastMediaUs;
+        longestGapUs = Math.max(longestGapUs, gapUs);
+        if (lastMediaUs >= switchAtUs && lastMediaUs <= switchAtUs + SWITCH_WINDOW_US) longestGapAtSwitchUs = Math.max(longestGapAtSwitchUs, gapUs);
+        if (gapUs > 10_000) recentGaps.push({ endUs: now, gapUs });
+        while (recentGaps.length > 0 && recentGaps[0]!.endUs < now - SWITCH_WINDOW_US) recentGaps.shift();
+      }
       lastMediaUs = now;
       onMedia(data, now);
+      if (switchBaseline !== undefined && rekeyingRx.stats().next > switchBaseline) {
+        switchBaseline = undefined;
+        switchAtUs = now;
+        for (const g of recentGaps) longestGapAtSwitchUs = Math.max(longestGapAtSwitchUs, g.gapUs);
+      }
     };
     peer.onVideoFrame = (frame: VideoFrame, renderUs: number) => {
       if (Number.isNaN(firstFrameAt)) {
@@ -428,6 +529,21 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     peer.start();
     ice.agent.setReceiveTimeoutMs(options.mediaTimeoutMs ?? 400);
     note("media started");
+    // Send rates for the switch indexes, and the caller's rekey timer (issue 7).
+    const sampler = clock.every(500_000, sampleSendRates);
+    const rekeyTimer = role === "caller" && rekeyIntervalS > 0
+      ? clock.every(rekeyIntervalS * 1e6, (nowUs) => {
+        if (hungUp || kx!.exchangeInProgress) return;
+        const at = switchIndexesAhead(nowUs);
+        if (at.length === 0) return; // nothing flows yet: try at the next tick
+        try {
+          sendUpdate({ key: [b64(kx!.rekey(Date.now(), at))] });
+          note(`rekey offered (epoch ${kx!.epoch + 1})`);
+        } catch (err) {
+          note(`rekey not started: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      })
+      : undefined;
 
     const video = o.video === "none" ? undefined : new TestPatternSource({ width: o.width, height: o.height, fps: o.fps, seed: patternSeed });
     const audio = o.audio === "none" ? undefined : new SpeechLikeSource({ seed: o.seed + 7919 });
@@ -463,6 +579,8 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     }
     // Let the last frames arrive, then hang up.
     await new Promise((res) => setTimeout(res, 300));
+    sampler.cancel();
+    rekeyTimer?.cancel();
     if (!hungUp) await signaling.hangUp(peerName, callId).catch(() => {});
     note("hung up");
     metrics.freezes.finish(Math.min(clock.nowUs(), endUs), startUs);
@@ -484,6 +602,9 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
       e2ee: {
         suite: k.suite,
         epoch: kx!.epoch,
+        rekeys,
+        longestGapAtSwitchMs: Math.round(longestGapAtSwitchUs / 1000),
+        fallbacks: rekeyingRx.stats().fallbacks,
         peerFingerprint: identityFingerprint(kx!.peerIdentity as IdentityPublicKey),
         safetyNumber: safetyNumber(identity.publicKey, kx!.peerIdentity!),
         pin: knownPeers.get(peerName) ? "pinned" : "unpinned",
@@ -491,6 +612,7 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
       video: r.send.video ? {
         framesDecoded: metrics.framesRendered,
         fps: metrics.framesRendered / o.durationS,
+        framesPerSecond: Array.from({ length: Math.ceil(o.durationS) }, (_, i) => metrics.seconds[i]?.framesRendered ?? 0),
         latencyMs: summarize(metrics.videoLatency),
         psnrDbMean: metrics.psnrY.mean,
         freezes: fz.count,
