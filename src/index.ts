@@ -347,6 +347,9 @@ export { SRTP_SUITES, SRTP_SUITE_NAMES } from "./srtp/srtp-suite.js";
 export type { SrtpSuiteName, SrtpSuiteParams } from "./srtp/srtp-suite.js";
 export { SrtpUnprotectStage } from "./srtp/srtp-unprotect-stage.js";
 
+// srtp context (SrtpSession and RekeyingSrtpSession)
+export type { SrtpContext } from "./srtp/srtp-context.js";
+
 // stun
 export { StunMessage, STUN_HEADER_BYTES, transactionKey } from "./stun/stun-message.js";
 export type { StunAttribute, StunMessageInit, StunSerializeOptions } from "./stun/stun-message.js";

@@ -156,9 +156,16 @@ describe("what the wire and the signaling server see of a call (end-to-end keys)
     ts.kill("SIGINT");
     await new Promise((r) => ts.on("close", r));
 
-    // Every datagram of the call: STUN (first byte 0-3, RFC 7983) or SRTP/SRTCP.
-    const out = spawnSync("tshark", ["-r", cap, "-T", "fields", "-e", "udp.payload"], { encoding: "utf8", maxBuffer: 1 << 28 });
-    const payloads = out.stdout.split("\n").filter((l) => l.length > 0).map((h) => new Uint8Array(Buffer.from(h.replace(/:/g, ""), "hex")));
+    // Every datagram between the call's two ICE ports (other tests may run calls on loopback at
+    // the same time): STUN (first byte 0-3, RFC 7983) or SRTP/SRTCP.
+    const ra = JSON.parse(a.stdout) as RemoteCallReport;
+    const ports = [ra.ice.selected!.local, ra.ice.selected!.remote].map((x) => x.split(":").pop()!).sort().join(",");
+    const out = spawnSync("tshark", ["-r", cap, "-T", "fields", "-e", "udp.srcport", "-e", "udp.dstport", "-e", "udp.payload"], { encoding: "utf8", maxBuffer: 1 << 28 });
+    const payloads = out.stdout
+      .split("\n")
+      .map((l) => l.split("\t"))
+      .filter((f) => f.length === 3 && [f[0], f[1]].sort().join(",") === ports)
+      .map((f) => new Uint8Array(Buffer.from(f[2]!.replace(/:/g, ""), "hex")));
     const keys = readFileSync(keylog, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { callId: string; name: string; suite: string; sendKey: string; sendSalt: string });
     expect(keys).toHaveLength(2);
     expect(keys[0]!.callId).toBe(keys[1]!.callId);
