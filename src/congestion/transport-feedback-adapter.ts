@@ -21,6 +21,10 @@ const REF_HALF = 1 << 23;
 const IN_FLIGHT = 1;
 const LOST = 2;
 const RECEIVED = 3;
+/** Sent before a feedback's base but never reported: its feedback was lost; not in flight. */
+const FEEDBACK_LOST = 4;
+/** How long after sending a packet with no report (but later ones reported) counts as its feedback lost. */
+const FEEDBACK_LOST_AFTER_US = 3_000_000;
 
 /** Options of TransportFeedbackAdapter. */
 export interface TransportFeedbackAdapterOptions {
@@ -63,6 +67,8 @@ export interface TransportFeedbackAdapterStats {
   duplicateReports: number;
   /** Per-packet reports for numbers not in the history (never sent, or forgotten). */
   unknownReports: number;
+  /** Packets whose feedback was lost (before a later feedback's base, never reported): no longer in flight. */
+  feedbackLostPackets: number;
 }
 
 /** Sender-side TWCC: sent-packet history in, TransportFeedbackUpdate out (see the file comment). */
@@ -77,6 +83,10 @@ export class TransportFeedbackAdapter {
   /** Oldest and newest unwrapped numbers in the history; NaN while empty. */
   private oldest = NaN;
   private highest = NaN;
+  /** The highest sequence number any feedback covered. */
+  private coveredUpTo = NaN;
+  /** Packets before this were checked for lost feedback. */
+  private scannedUpTo = -1;
   private inFlightBytes = 0;
   private lastRefRaw = -1;
   private lastRefUnwrapped = 0;
@@ -98,6 +108,7 @@ export class TransportFeedbackAdapter {
     lostThenReceived: 0,
     duplicateReports: 0,
     unknownReports: 0,
+    feedbackLostPackets: 0,
   };
 
   constructor(options: TransportFeedbackAdapterOptions = {}) {
@@ -238,6 +249,24 @@ export class TransportFeedbackAdapter {
       }
     }
     const offsetUs = (refU - ref) * TRANSPORT_FEEDBACK_REFERENCE_TIME_UNIT_US;
+    // Packets before this feedback's base, sent over 3 s ago, that no feedback covered:
+    // their report was lost (the receiver reports each number once; a feedback merely reordered
+    // arrives within a few seconds, even behind a deep queue). They have left the network either way, so they stop
+    // counting as in flight; otherwise every lost feedback would grow, for the whole history
+    // age, the in-flight bytes the congestion-window pushback reads.
+    const from = Number.isNaN(this.coveredUpTo) ? baseU : Math.max(this.scannedUpTo + 1, baseU - this.capacity, this.oldest);
+    for (let u = from; u < baseU; u++) {
+      const slot = u & this.mask;
+      const info = this.known(u);
+      if (info !== undefined && info.sendTimeUs > nowUs - FEEDBACK_LOST_AFTER_US) break;
+      if (this.state[slot] === IN_FLIGHT && info !== undefined) {
+        this.inFlightBytes -= info.sizeBytes;
+        this.state[slot] = FEEDBACK_LOST;
+        this.s.feedbackLostPackets++;
+      }
+      this.scannedUpTo = u;
+    }
+    if (Number.isNaN(this.coveredUpTo) || endU > this.coveredUpTo) this.coveredUpTo = endU;
     const packets: PacketResult[] = [];
     feedback.forEachPacket((_seq, i, rx) => {
       const u = baseU + i;

@@ -92,11 +92,15 @@ export class BandwidthAdaptation {
     return this.take(this.controller.onTransportFeedback(update), nowUs, pacerQueueTimeUs);
   }
 
-  /** An RTCP receiver report about our media: fraction lost (0-1) and the RTT it gave (ms). */
-  onReceiverReport(fractionLost: number, rttMs: number, nowUs: number, pacerQueueTimeUs: number): AdaptationDecision | undefined {
+  /**
+   * RTCP receiver reports about our media: fraction lost (0-1) over `packetsExpected` packets
+   * (reports on fewer than ~20 packets are pooled by the loss estimator, so the short reports
+   * that ride on NACKs do not swing it), and the RTT (ms).
+   */
+  onReceiverReport(fractionLost: number, rttMs: number, nowUs: number, pacerQueueTimeUs: number, packetsExpected?: number): AdaptationDecision | undefined {
     let d: AdaptationDecision | undefined;
     if (Number.isFinite(rttMs)) d = this.take(this.controller.onRttMs(rttMs, nowUs), nowUs, pacerQueueTimeUs) ?? d;
-    return this.take(this.controller.onLossReport(fractionLost, nowUs), nowUs, pacerQueueTimeUs) ?? d;
+    return this.take(this.controller.onLossReport(fractionLost, nowUs, packetsExpected), nowUs, pacerQueueTimeUs) ?? d;
   }
 
   /**

@@ -129,6 +129,7 @@ export class Peer {
   private pacerAtUs = Infinity;
   private bandwidthTimer: TimerHandle | undefined;
   private transportSequence = 0;
+  private readonly lastReportedHighest = new Map<number, number>();
   /** Receiver side: TWCC feedback about what the remote sends. */
   private readonly transportFeedback: TransportFeedbackGenerator | undefined;
   private receivedBytes = 0;
@@ -410,10 +411,21 @@ export class Peer {
   /** RTCP RR loss and RTT into the estimate (libwebrtc's loss-based input). */
   private onReceiverReports(nowUs: number): void {
     if (!this.bandwidth) return;
-    const ssrc = this.options.send.video?.ssrc ?? this.options.send.audio?.ssrc;
-    const report = ssrc === undefined ? undefined : this.rtcp.remote.get(ssrc);
-    if (!report) return;
-    const d = this.bandwidth.onReceiverReport(report.fractionLost, this.rtcp.lastRttUs / 1000, nowUs, this.pacerQueueUs(nowUs));
+    // Loss over all our media streams since their previous reports (RFC 3550 6.4.1, A.3).
+    let expected = 0;
+    let lost = 0;
+    for (const ssrc of [this.options.send.video?.ssrc, this.options.send.audio?.ssrc]) {
+      const r = ssrc === undefined ? undefined : this.rtcp.remote.get(ssrc);
+      if (!r) continue;
+      const prev = this.lastReportedHighest.get(ssrc!);
+      this.lastReportedHighest.set(ssrc!, r.extendedHighestSequenceNumber);
+      const n = prev === undefined ? 0 : r.extendedHighestSequenceNumber - prev;
+      if (n <= 0 || n > 1_000_000) continue;
+      expected += n;
+      lost += r.fractionLost * n;
+    }
+    if (expected === 0) return;
+    const d = this.bandwidth.onReceiverReport(lost / expected, this.rtcp.lastRttUs / 1000, nowUs, this.pacerQueueUs(nowUs), expected);
     if (d) this.applyAdaptation(d, nowUs);
   }
 
@@ -611,8 +623,10 @@ export class Peer {
     if (!this.nackResponder || this.closed) return;
     const copies: RtpPacket[] = [];
     for (const p of this.nackResponder.onNack(nack, nowUs, this.rttUs(), copies)) this.sendPacket(p, "retransmission", nowUs);
-    // Second copies (lossy path) 20 ms later, out of a loss burst that may take the first.
-    if (copies.length > 0) this.options.clock.at(nowUs + 20_000, (t) => copies.forEach((p) => this.sendPacket(p, "retransmission", t)));
+    // Second copies (lossy path) 20 ms later, out of a loss burst that may take the first. Only
+    // at fixed rates: with adaptive bitrate the loss may be a bottleneck's drops, which copies
+    // would feed, and the estimate does not budget them.
+    if (copies.length > 0 && !this.bandwidth) this.options.clock.at(nowUs + 20_000, (t) => copies.forEach((p) => this.sendPacket(p, "retransmission", t)));
   }
 
   /**

@@ -20,6 +20,8 @@ export interface RemoteReception {
   cumulativeLost: number;
   jitter: number;
   rttUs: number;
+  /** The extended highest sequence number received (RFC 3550 6.4.1): deltas count packets expected. */
+  extendedHighestSequenceNumber: number;
 }
 
 /**
@@ -159,7 +161,7 @@ export class RtcpReporter {
       this.reportBlocksReceived++;
       const rtt = roundTripTimeUs(b, this.wallClockUs(nowUs));
       if (rtt !== undefined) this.lastRttUs = rtt;
-      this.remote.set(b.ssrc, { fractionLost: b.fractionLost / 256, cumulativeLost: b.cumulativeLost, jitter: b.jitter, rttUs: rtt ?? NaN });
+      this.remote.set(b.ssrc, { fractionLost: b.fractionLost / 256, cumulativeLost: b.cumulativeLost, jitter: b.jitter, rttUs: rtt ?? NaN, extendedHighestSequenceNumber: b.extendedHighestSequenceNumber });
     }
   }
 }

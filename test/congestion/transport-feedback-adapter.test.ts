@@ -26,6 +26,22 @@ describe("TransportFeedbackAdapter (sender side of draft-holmer-rmcat-transport-
     expect(a.stats()).toMatchObject({ packetsReceived: 3, packetsLost: 1, feedbacksUsed: 1 });
   });
 
+  it("packets whose feedback was lost stop counting as in flight once a later feedback is 3 s past them (a merely late feedback is not)", () => {
+    const a = new TransportFeedbackAdapter();
+    for (let s = 0; s < 30; s++) a.onPacketSent(sent(s, s * 1000));
+    const fb = (count: number, base: number) => TransportFeedback.build(fbOpts(count), base, [base, base + 1, base + 2, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8, base + 9], Array.from({ length: 10 }, (_, i) => (base + i) * 1000 + 50_000))[0]!;
+    a.onFeedback(fb(0, 0), 100_000);
+    expect(a.dataInFlightBytes).toBe(2000);
+    // The feedback for 10-19 is lost; 20-29's arrives soon after: 10-19 may still be reported.
+    a.onFeedback(fb(2, 20), 200_000);
+    expect(a.dataInFlightBytes).toBe(1000);
+    // Much later, another feedback: 10-19 were sent over 3 s before it and never reported.
+    for (let s = 30; s < 40; s++) a.onPacketSent(sent(s, 4_000_000 + s * 1000));
+    a.onFeedback(fb(3, 30), 4_200_000);
+    expect(a.dataInFlightBytes).toBe(0);
+    expect(a.stats().feedbackLostPackets).toBe(10);
+  });
+
   it("a duplicate feedback is dropped; a packet reported lost and later received is reported once more, received", () => {
     const a = new TransportFeedbackAdapter();
     for (let s = 0; s < 3; s++) a.onPacketSent(sent(s, s * 1000));
