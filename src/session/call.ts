@@ -21,6 +21,7 @@ import { DirectionMetrics } from "./direction-metrics.js";
 import { Peer, type SrtpKeys } from "./peer.js";
 import { UdpLoopbackPair } from "./udp-loopback-pair.js";
 import { warmUpCodecs } from "./warm-up-codecs.js";
+import { congestionFor, receiveConfigFor, sendConfigFor } from "./call-media.js";
 import type { SendConfig } from "./stream-config.js";
 
 const VERSION = "0.1.0";
@@ -98,35 +99,11 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   const net: EmulatedNetwork | UdpLoopbackPair = emulated ?? (await UdpLoopbackPair.open(clock));
   const rng = new SeededRandom(o.seed);
 
-  const sendConfig = (): SendConfig => ({
-    video: o.video === "none" ? undefined : {
-      codec: o.video, width: o.width, height: o.height, fps: o.fps, bitrateBps: o.videoBitrateBps,
-      keyframeIntervalFrames: o.keyframeIntervalFrames, ssrc: rng.nextUint32(),
-      rtxSsrc: o.nack ? rng.nextUint32() : undefined,
-      fec: o.fec,
-    },
-    audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: o.fec, red: o.fec, complexity: 9, ssrc: rng.nextUint32() },
-    srtpSuite: o.srtpSuite,
-    mtuBytes: o.mtuBytes,
-  });
   const keysAB = srtpKeys(o.srtpSuite);
   const keysBA = srtpKeys(o.srtpSuite);
-  const sendConfigs = [sendConfig(), sendConfig()] as const;
-  const receiveFrom = (remote: SendConfig) => ({
-    video: o.video === "none" ? undefined : o.video,
-    videoSsrc: remote.video?.ssrc,
-    videoRtxSsrc: remote.video?.rtxSsrc,
-    videoFec: remote.video?.fec ?? false,
-    audio: o.audio === "none" ? undefined : { channels: 1 as const, red: remote.audio?.red ?? false },
-    transportCc: o.abr,
-  });
-  const congestion = o.abr
-    ? {
-        startRateBps: o.startBitrateBps, minRateBps: o.minBitrateBps, maxRateBps: o.maxBitrateBps,
-        video: o.video === "none" ? undefined : { captureWidth: o.width, captureHeight: o.height, captureFps: o.fps, maxBitrateBps: o.videoBitrateBps },
-        audioMaxBitrateBps: o.audioBitrateBps,
-      }
-    : undefined;
+  const sendConfigs = [sendConfigFor(o, rng), sendConfigFor(o, rng)] as const;
+  const receiveFrom = (remote: SendConfig) => receiveConfigFor(o, remote);
+  const congestion = congestionFor(o);
   const processing = !o.realtime && o.modelProcessingTime;
 
   const sides: Side[] = [];
