@@ -20,18 +20,14 @@
 import b from "benny";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { PacketResult, TransportFeedbackUpdate } from "../src/congestion/congestion-types.js";
 import { InterArrivalDelta } from "../src/congestion/inter-arrival-delta.js";
 import { NetworkController } from "../src/congestion/network-controller.js";
 import { OveruseDetector } from "../src/congestion/overuse-detector.js";
 import { TrendlineEstimator } from "../src/congestion/trendline-estimator.js";
 import { SeededRandom } from "../src/util/seeded-random.js";
+import { here, MAX_TIME_S } from "./bench-args.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const maxTimeArg = args.indexOf("--max-time");
-const MAX_TIME_S = maxTimeArg >= 0 ? Number(args[maxTimeArg + 1]) : 1.5;
 
 const PACKETS_PER_FEEDBACK = 10;
 const FEEDBACKS = 20_000;

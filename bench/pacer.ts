@@ -16,15 +16,11 @@
 import b from "benny";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Pacer } from "../src/congestion/pacer.js";
 import { packetKindPriority, type PacketKind } from "../src/congestion/pacer-queue.js";
 import { SeededRandom } from "../src/util/seeded-random.js";
+import { here, MAX_TIME_S } from "./bench-args.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const maxTimeArg = args.indexOf("--max-time");
-const MAX_TIME_S = maxTimeArg >= 0 ? Number(args[maxTimeArg + 1]) : 1.5;
 
 interface Row {
   case: string;

@@ -10,7 +10,6 @@
 import b from "benny";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { RtpPacket as WeriftRtpPacket } from "werift";
 import type { EncodedFrame } from "../src/codec/encoded-frame.js";
 import { sinkTo } from "../src/pipeline/stage.js";
@@ -18,11 +17,8 @@ import { Depacketizer } from "../src/rtp/depacketizer.js";
 import { Packetizer } from "../src/rtp/packetizer.js";
 import { RtpPacket } from "../src/rtp/rtp-packet.js";
 import { SeededRandom } from "../src/util/seeded-random.js";
+import { here, MAX_TIME_S } from "./bench-args.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const maxTimeArg = args.indexOf("--max-time");
-const MAX_TIME_S = maxTimeArg >= 0 ? Number(args[maxTimeArg + 1]) : 1.5;
 const FRAME_BYTES = 4096;
 
 interface Row {

@@ -30,7 +30,6 @@ import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from "n
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   ProtectionProfileAeadAes128Gcm,
   ProtectionProfileAes128CmHmacSha1_80,
@@ -41,11 +40,8 @@ import { deriveSrtpSessionKeys } from "../src/srtp/key-derivation.js";
 import { SrtpSession } from "../src/srtp/srtp-session.js";
 import { SRTP_SUITES, type SrtpSuiteName } from "../src/srtp/srtp-suite.js";
 import { SeededRandom } from "../src/util/seeded-random.js";
+import { here, MAX_TIME_S } from "./bench-args.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const maxTimeArg = args.indexOf("--max-time");
-const MAX_TIME_S = maxTimeArg >= 0 ? Number(args[maxTimeArg + 1]) : 1.5;
 const PACKET_BYTES = 1200;
 const RING = 8192;
 const SSRC = 0x2a2b2c2d;

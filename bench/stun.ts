@@ -12,7 +12,6 @@
 import b from "benny";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Message as WeriftMessage, parseMessage as weriftParse } from "werift";
 import { StunAttributeType as T } from "../src/stun/stun-attribute-type.js";
 import { shortTermKey } from "../src/stun/stun-credentials.js";
@@ -21,11 +20,8 @@ import { StunClass, StunMethod } from "../src/stun/stun-message-type.js";
 import { transportAddress } from "../src/stun/transport-address.js";
 import { ChannelData } from "../src/turn/channel-data.js";
 import { SeededRandom } from "../src/util/seeded-random.js";
+import { here, MAX_TIME_S } from "./bench-args.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const maxTimeArg = args.indexOf("--max-time");
-const MAX_TIME_S = maxTimeArg >= 0 ? Number(args[maxTimeArg + 1]) : 1.5;
 
 interface Row {
   case: string;

@@ -19,7 +19,6 @@
 import b from "benny";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { RtcpHeader as WeriftRtcpHeader, serializeTransportWideCC, TransportWideCC } from "werift";
 import type { SentPacketInfo } from "../src/congestion/congestion-types.js";
 import { TransportFeedbackAdapter } from "../src/congestion/transport-feedback-adapter.js";
@@ -29,11 +28,8 @@ import { RtpPacket } from "../src/rtp/rtp-packet.js";
 import { seqDiff } from "../src/rtp/wrap-around-unwrapper.js";
 import { TransportWideSequenceNumber } from "../src/rtp/transport-wide-sequence-number.js";
 import { SeededRandom } from "../src/util/seeded-random.js";
+import { here, MAX_TIME_S } from "./bench-args.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const maxTimeArg = args.indexOf("--max-time");
-const MAX_TIME_S = maxTimeArg >= 0 ? Number(args[maxTimeArg + 1]) : 1.5;
 
 interface Row {
   case: string;
