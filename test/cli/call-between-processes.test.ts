@@ -4,7 +4,7 @@
  * both ways; and a tshark capture that shows only SRTP/SRTCP on the media path.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,33 +12,15 @@ import { IdentityKeyPair } from "../../src/e2ee/identity-key-pair.js";
 import { saveIdentityFile } from "../../src/e2ee/identity-file.js";
 import type { RemoteCallReport } from "../../src/session/remote-call.js";
 import { SignalingServer } from "../../src/signaling/signaling-server.js";
+import { identityFlags, runCallProcess } from "./rtcpipe-process.js";
 import { coturnAvailable, hasTool, startCoturn, type Coturn } from "../turn/coturn-harness.js";
 
-const REPO = join(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "rtcpipe-call2-"));
 let server: SignalingServer;
 const relayedPayloads: string[] = [];
 
-function ids(name: string): string[] {
-  const path = join(dir, `${name}.id`);
-  if (!existsSync(path)) saveIdentityFile(path, IdentityKeyPair.generate(), Date.now());
-  return ["--identity", path, "--known-peers", join(dir, `${name}.peers.json`)];
-}
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", join(REPO, "bin/rtcpipe-dev.ts"), "call", ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const ids = (name: string): string[] => identityFlags(dir, name);
+const run = (args: string[]) => runCallProcess(args);
 
 async function callPair(extra: string[], [x, y] = ["alice", "bob"]): Promise<[RemoteCallReport, RemoteCallReport]> {
   const common = ["--signal", server.url, "--duration", "4", "--size", "160x120", "--bitrate", "150k", "--json", ...extra];
@@ -135,16 +117,7 @@ describe("what the wire and the signaling server see of a call (end-to-end keys)
     for (let i = 0; i < 100 && !tsErr.includes("Capturing on"); i++) await new Promise((r) => setTimeout(r, 50));
     expect(tsErr, tsharkLog).toContain("Capturing on");
     const common = ["--signal", server.url, "--duration", "3", "--size", "160x120", "--json"];
-    const env = { ...process.env, RTCPIPE_SRTP_KEYLOG: keylog };
-    const runEnv = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const p = spawn(process.execPath, ["--import", "tsx", join(REPO, "bin/rtcpipe-dev.ts"), "call", ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        p.on("close", (code) => resolve({ code, stdout, stderr }));
-      });
+    const runEnv = (args: string[]) => runCallProcess(args, { RTCPIPE_SRTP_KEYLOG: keylog });
     const [a, b] = await Promise.all([runEnv(["--name", "erin", "--peer", "frank", ...ids("erin"), ...common]), runEnv(["--name", "frank", "--peer", "erin", ...ids("frank"), ...common])]);
     expect(a.code, a.stderr.slice(-2000)).toBe(0);
     expect(b.code, b.stderr.slice(-2000)).toBe(0);

@@ -6,40 +6,18 @@
  * switches, frames decoded every second; and on the debugging key log: every epoch's keys are
  * new and the two sides hold the same ones.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IdentityKeyPair } from "../../src/e2ee/identity-key-pair.js";
-import { saveIdentityFile } from "../../src/e2ee/identity-file.js";
 import type { RemoteCallReport } from "../../src/session/remote-call.js";
 import { SignalingServer } from "../../src/signaling/signaling-server.js";
+import { identityFlags, runCallProcess } from "./rtcpipe-process.js";
 
-const REPO = join(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "rtcpipe-rekey-"));
 let server: SignalingServer;
-
-function ids(name: string): string[] {
-  const path = join(dir, `${name}.id`);
-  if (!existsSync(path)) saveIdentityFile(path, IdentityKeyPair.generate(), Date.now());
-  return ["--identity", path, "--known-peers", join(dir, `${name}.peers.json`)];
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", join(REPO, "bin/rtcpipe-dev.ts"), "call", ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const ids = (name: string): string[] => identityFlags(dir, name);
+const run = runCallProcess;
 
 interface KeyLogLine {
   callId: string;
