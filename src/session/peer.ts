@@ -615,7 +615,9 @@ export class Peer {
     // While losses keep needing retransmission (3+ NACK rounds in 10 s), play video one RTT
     // later so recovered frames are in time instead of each one causing a stall.
     while (this.recentNackUs.length > 0 && nowUs - this.recentNackUs[0]! > 10_000_000) this.recentNackUs.shift();
-    this.videoReceive?.playout.setExtraDelayUs(this.recentNackUs.length >= 3 ? rtt + 20_000 : 0);
+    // Not beyond 400 ms: when a full queue has made the RTT seconds long, no retransmission is
+    // in time anyway, and the delay would only stall the picture.
+    this.videoReceive?.playout.setExtraDelayUs(this.recentNackUs.length >= 3 ? Math.min(rtt + 20_000, 400_000) : 0);
   }
 
   /** Retransmits what a NACK asks for, on the RTX stream (RFC 4588), within the responder's limits. */
