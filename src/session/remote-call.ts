@@ -119,7 +119,7 @@ export interface RemoteCallReport {
 }
 
 /** The call description each side sends in its offer/answer payload. */
-interface CallDescription {
+export interface CallDescription {
   ice: { ufrag: string; pwd: string };
   send: SendConfig;
   /** Seed of the sender's test pattern (lets the receiver rebuild source frames for PSNR). */
@@ -158,8 +158,8 @@ function parseJson(payload: string | undefined, what: string): Record<string, un
 
 const isInt = (v: unknown, min: number, max: number): v is number => typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
 
-/** Validates the peer's description: only what we can receive, in range. */
-function parseDescription(payload: string | undefined): CallDescription {
+/** Validates the peer's description: only what we can receive, in range. @internal Exported for the fuzz test. */
+export function parseDescription(payload: string | undefined): CallDescription {
   const d = parseJson(payload, "call description");
   const fail = (why: string): never => {
     throw new MalformedPacketError(`Cannot read the peer's call description: ${why}`);
