@@ -74,18 +74,24 @@ export function parseTurnUrl(url: string, username: string | undefined, password
   return { address: m[1]!.replace(/^\[|\]$/g, ""), port, username, password };
 }
 
+/** The summary of a call between processes, as (label, text) rows. */
+export function remoteSummaryRows(r: RemoteCallReport): [string, string][] {
+  const sel = r.ice.selected;
+  const rows: [string, string][] = [
+    ["Call", `${r.name} ${r.role === "caller" ? "called" : "answered"} ${r.peer} (call ${r.callId}), ${r.durationS} s`],
+    ["ICE", `${sel ? `${sel.localType} ${sel.local} -> ${sel.remoteType} ${sel.remote}${sel.relayed ? " (relayed)" : " (direct)"}` : "no pair"}, ${r.ice.restarts} restarts, longest media gap ${r.ice.longestMediaGapMs} ms; offer to connected ${r.setupMs.offerToConnected} ms, to first frame ${r.setupMs.offerToFirstFrame} ms`],
+    ["Keys", `${r.e2ee.suite} agreed end to end (epoch ${r.e2ee.epoch}), peer identity ${r.e2ee.pin}; safety number ${r.e2ee.safetyNumber}`],
+  ];
+  if (r.video) rows.push(["Video received", `${r.video.framesDecoded} frames (${f1(r.video.fps)} fps), latency p50/p95 ${f1(r.video.latencyMs.p50)}/${f1(r.video.latencyMs.p95)} ms, PSNR ${f1(r.video.psnrDbMean, 2)} dB, freezes ${r.video.freezes} (${f1(r.video.freezeMs, 0)} ms)`]);
+  if (r.audio) rows.push(["Audio received", `${r.audio.framesPlayed} frames, ${f1(r.audio.concealedPct, 2)}% concealed, latency p50/p95 ${f1(r.audio.latencyMs.p50)}/${f1(r.audio.latencyMs.p95)} ms`]);
+  rows.push(["RTT / SRTP", `RTT ${f1(r.rtcp.rttMs)} ms; SRTP: ${r.srtp.authFailures} auth failures, ${r.srtp.replayed} replayed${r.bandwidth ? `; estimate ${f1(r.bandwidth.estimateKbps, 0)} kbps` : ""}`]);
+  return rows;
+}
+
 /** The one-screen summary of a call between processes. */
 export function remoteSummaryText(r: RemoteCallReport): string {
-  const sel = r.ice.selected;
-  const lines = [
-    `rtcpipe call: ${r.name} ${r.role === "caller" ? "called" : "answered"} ${r.peer} (call ${r.callId}), ${r.durationS} s`,
-    `  ICE: ${sel ? `${sel.localType} ${sel.local} -> ${sel.remoteType} ${sel.remote}${sel.relayed ? " (relayed)" : " (direct)"}` : "no pair"}, ${r.ice.restarts} restarts, longest media gap ${r.ice.longestMediaGapMs} ms; offer to connected ${r.setupMs.offerToConnected} ms, to first frame ${r.setupMs.offerToFirstFrame} ms`,
-    `  keys: ${r.e2ee.suite} agreed end to end (epoch ${r.e2ee.epoch}), peer identity ${r.e2ee.pin}; safety number ${r.e2ee.safetyNumber}`,
-  ];
-  if (r.video) lines.push(`  video received: ${r.video.framesDecoded} frames (${f1(r.video.fps)} fps), latency p50/p95 ${f1(r.video.latencyMs.p50)}/${f1(r.video.latencyMs.p95)} ms, PSNR ${f1(r.video.psnrDbMean, 2)} dB, freezes ${r.video.freezes} (${f1(r.video.freezeMs, 0)} ms)`);
-  if (r.audio) lines.push(`  audio received: ${r.audio.framesPlayed} frames, ${f1(r.audio.concealedPct, 2)}% concealed, latency p50/p95 ${f1(r.audio.latencyMs.p50)}/${f1(r.audio.latencyMs.p95)} ms`);
-  lines.push(`  RTT ${f1(r.rtcp.rttMs)} ms; SRTP: ${r.srtp.authFailures} auth failures, ${r.srtp.replayed} replayed${r.bandwidth ? `; estimate ${f1(r.bandwidth.estimateKbps, 0)} kbps` : ""}`);
-  return lines.join("\n");
+  const [first, ...rest] = remoteSummaryRows(r);
+  return [`rtcpipe call: ${first![1]}`, ...rest.map(([k, v]) => `  ${k}: ${v}`)].join("\n");
 }
 
 async function runRemoteFromFlags(flags: CallFlags): Promise<RemoteCallReport> {
@@ -247,8 +253,9 @@ export function callCommand(setCode: (code: number) => void): Command {
           if (flags.out) {
             mkdirSync(flags.out, { recursive: true });
             writeFileSync(join(flags.out, "report.json"), JSON.stringify(remote, null, 2));
+            writeFileSync(join(flags.out, "report.html"), renderReportHtml(remote, remoteSummaryRows(remote)));
           }
-          process.stdout.write(flags.json ? `${JSON.stringify(remote, null, 2)}\n` : `${remoteSummaryText(remote)}\n`);
+          process.stdout.write(flags.json ? `${JSON.stringify(remote, null, 2)}\n` : `${remoteSummaryText(remote)}\n${flags.out ? `  report: ${join(flags.out, "report.html")}\n` : ""}`);
           setCode(ExitCode.OK);
           return;
         }

@@ -63,7 +63,8 @@ function fmt(n: number | undefined, digits = 1): string {
   return n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(digits);
 }
 
-function summaryRows(r: CallReport): string {
+/** The summary table of an emulated call. */
+export function callSummaryRows(r: CallReport): [string, string][] {
   const rows: [string, string][] = [];
   if (r.video) {
     const v = r.video;
@@ -90,11 +91,17 @@ function summaryRows(r: CallReport): string {
     ["CPU / peak memory", `${fmt(r.cpu.percentOfOneCore)}% of one core, ${fmt(r.cpu.peakRssMb, 0)} MB RSS`],
     ["Run", `${fmt(r.durationS)} s call in ${fmt(r.wallTimeS, 2)} s wall time (${r.realtime ? "real time" : "virtual clock"})`],
   );
-  return rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("\n");
+  return rows;
 }
 
-/** Renders a call report as one self-contained HTML page with plots over time. */
-export function renderReportHtml(report: CallReport): string {
+/** What the page needs: when, with which options, the per-second series (any subset), and its summary rows. */
+export type ReportHtmlInput = Pick<CallReport, "startedAt" | "options"> & { timeline: Partial<CallTimeline> & { t: number[] } };
+
+/**
+ * Renders a report as one self-contained HTML page: a summary table and plots over time. The
+ * rows default to an emulated call's summary (then `report` is a whole CallReport).
+ */
+export function renderReportHtml(report: ReportHtmlInput, rows: [string, string][] = callSummaryRows(report as CallReport)): string {
   const { js, css } = uplotAssets();
   const data = JSON.stringify({ timeline: report.timeline, plots: PLOTS }).replace(/</g, "\\u003c");
   return `<!doctype html>
@@ -106,7 +113,7 @@ th{font-weight:600}code{word-break:break-all}h2{font-size:16px;margin:24px 0 4px
 </head><body>
 <h1>rtcpipe call report</h1>
 <p>${escapeHtml(report.startedAt)} · options: <code>${escapeHtml(JSON.stringify(report.options))}</code></p>
-<table>${summaryRows(report)}</table>
+<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("\n")}</table>
 <div id="plots"></div>
 <script>${js}</script>
 <script>

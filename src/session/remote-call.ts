@@ -18,6 +18,7 @@ import type { AudioFrame } from "../media/audio-frame.js";
 import { SpeechLikeSource } from "../media/speech-like-source.js";
 import { TestPatternSource } from "../media/test-pattern-source.js";
 import type { VideoFrame } from "../media/video-frame.js";
+import type { CallTimeline } from "../metrics/call-report.js";
 import { Percentiles } from "../metrics/percentiles.js";
 import { RealClock } from "../pipeline/clock.js";
 import { timestampDiff } from "../rtp/wrap-around-unwrapper.js";
@@ -79,6 +80,11 @@ export interface RemoteCallEvent {
 export interface RemoteCallReport {
   tool: "rtcpipe";
   mode: "remote";
+  startedAt: string;
+  /** The options of the call (no credentials). */
+  options: Record<string, unknown>;
+  /** Per second, this side: frames decoded, median latencies, PSNR, RTT, its estimate and what it sent. */
+  timeline: Pick<CallTimeline, "t" | "fps" | "videoLatencyMs" | "audioLatencyMs" | "psnrDb" | "rttMs" | "estimateKbps" | "sentKbps">;
   name: string;
   peer: string;
   role: "caller" | "callee";
@@ -525,7 +531,11 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     await warm;
     // Both Peers exist before either sends: the first keyframe is not lost to a peer still loading.
     sendUpdate({ ready: true });
-    await until(() => remoteReady, `${peerName} did not get ready for media`);
+    // Wait for the peer's Peer at most 2 s: after that, start anyway (a lost first keyframe is
+    // asked for again by PLI) rather than fail a call that is connected and keyed.
+    const readyBy = performance.now() + 2000;
+    await until(() => remoteReady || performance.now() > readyBy, `${peerName} did not get ready for media`);
+    if (!remoteReady) note(`${peerName} did not say it was ready within 2 s; starting media anyway`);
     peer.start();
     ice.agent.setReceiveTimeoutMs(options.mediaTimeoutMs ?? 400);
     note("media started");
@@ -572,9 +582,16 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     };
     clock.at(startUs, captureVideo);
     clock.at(startUs, captureAudio);
+    const perSecond = { rttMs: [] as number[], estimateKbps: [] as number[], sentKbps: [] as number[] };
+    let wireBytesBefore = 0;
     for (let s = 1; s <= Math.ceil(o.durationS) && !hungUp; s++) {
       await new Promise((res) => setTimeout(res, Math.max(0, (startUs + s * 1e6 - clock.nowUs()) / 1000)));
       const b = metrics.seconds[s - 1];
+      const wire = peer.stats().wireOutBytes ?? 0;
+      perSecond.sentKbps.push(((wire - wireBytesBefore) * 8) / 1000);
+      wireBytesBefore = wire;
+      perSecond.rttMs.push(peer.rtcp.lastRttUs / 1000);
+      perSecond.estimateKbps.push((peer.bandwidth?.controller.targetRateBps ?? NaN) / 1000);
       log(`  t=${String(s).padStart(3)}/${o.durationS} s  received ${b?.framesRendered ?? 0} frames  latency ${b ? Math.round(b.videoLatency.percentile(50)) : "-"} ms  RTT ${Math.round(peer.rtcp.lastRttUs / 1000)} ms`);
     }
     // Let the last frames arrive, then hang up.
@@ -589,9 +606,22 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
     const fz = metrics.freezes.stats();
     const sel = ice.selectedPair;
     const summarize = (p: Percentiles) => ({ p50: p.percentile(50), p95: p.percentile(95) });
+    const seconds = perSecond.rttMs.length;
+    const bucket = (i: number) => metrics.seconds[i];
+    const series: RemoteCallReport["timeline"] = {
+      t: Array.from({ length: seconds }, (_, i) => i + 1),
+      fps: Array.from({ length: seconds }, (_, i) => bucket(i)?.framesRendered ?? 0),
+      videoLatencyMs: Array.from({ length: seconds }, (_, i) => bucket(i)?.videoLatency.percentile(50) ?? NaN),
+      audioLatencyMs: Array.from({ length: seconds }, (_, i) => bucket(i)?.audioLatency.percentile(50) ?? NaN),
+      psnrDb: Array.from({ length: seconds }, (_, i) => (bucket(i)?.psnrCount ? bucket(i)!.psnrSum / bucket(i)!.psnrCount : NaN)),
+      ...perSecond,
+    };
     const report: RemoteCallReport = {
       tool: "rtcpipe",
       mode: "remote",
+      startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
+      options: { name, peer: peerName, signalUrl, forceRelay: options.forceRelay ?? false, turnServers: (options.turnServers ?? []).map((t) => `${t.address}:${t.port}`), media: options.media ?? {} },
+      timeline: series,
       name,
       peer: peerName,
       role,

@@ -22,11 +22,12 @@ const relayedPayloads: string[] = [];
 const ids = (name: string): string[] => identityFlags(dir, name);
 const run = (args: string[]) => runCallProcess(args);
 
-async function callPair(extra: string[], [x, y] = ["alice", "bob"]): Promise<[RemoteCallReport, RemoteCallReport]> {
+async function callPair(extra: string[], [x, y] = ["alice", "bob"], outDir?: string): Promise<[RemoteCallReport, RemoteCallReport]> {
   const common = ["--signal", server.url, "--duration", "4", "--size", "160x120", "--bitrate", "150k", "--json", ...extra];
-  const [a, b] = await Promise.all([run(["--name", x!, "--peer", y!, ...ids(x!), ...common]), run(["--name", y!, "--peer", x!, ...ids(y!), ...common])]);
-  expect(a.code, a.stderr.slice(-2000)).toBe(0);
-  expect(b.code, b.stderr.slice(-2000)).toBe(0);
+  const out = (n: string): string[] => (outDir ? ["--out", join(outDir, n)] : []);
+  const [a, b] = await Promise.all([run(["--name", x!, "--peer", y!, ...ids(x!), ...common, ...out(x!)]), run(["--name", y!, "--peer", x!, ...ids(y!), ...common, ...out(y!)])]);
+  expect(a.code, `${x}:\n${a.stderr.slice(-2000)}\n${y}:\n${b.stderr.slice(-2000)}`).toBe(0);
+  expect(b.code, `${y}:\n${b.stderr.slice(-2000)}`).toBe(0);
   return [JSON.parse(a.stdout) as RemoteCallReport, JSON.parse(b.stdout) as RemoteCallReport];
 }
 
@@ -53,8 +54,12 @@ afterAll(async () => {
 });
 
 describe("rtcpipe call between two processes", () => {
-  it("direct on loopback: keys agreed end to end (same safety number), host pair, media both ways; set-up time reported", async () => {
-    const [a, b] = await callPair([]);
+  it("direct on loopback: keys agreed end to end (same safety number), host pair, media both ways; set-up time reported; report.json and report.html written", async () => {
+    const [a, b] = await callPair([], ["alice", "bob"], join(dir, "out"));
+    const html = readFileSync(join(dir, "out", "alice", "report.html"), "utf8");
+    expect(html).toContain("safety number");
+    expect(html).toContain("\"fps\":[");
+    expect(JSON.parse(readFileSync(join(dir, "out", "bob", "report.json"), "utf8")).timeline.fps.length).toBeGreaterThanOrEqual(3);
     expectMediaBothWays([a, b]);
     expect(a.ice.selected!.relayed).toBe(false);
     expect(a.e2ee.safetyNumber).toBe(b.e2ee.safetyNumber);
