@@ -436,13 +436,18 @@ export async function runRemoteCall(options: RemoteCallOptions): Promise<RemoteC
   try {
     await signaling.register(name);
     note(`registered as ${name} on ${signalUrl}; waiting for ${peerName}`);
-    let online = (await signaling.watch([peerName])).online.includes(peerName);
+    // Listen before asking: the peer may come online between the answer and the next line.
+    let online = false;
+    let presenceSeen = false;
     signaling.on("presence", (who, up) => {
       if (who === peerName) {
         online = up;
+        presenceSeen = true;
         wakeAll();
       }
     });
+    const state = await signaling.watch([peerName]);
+    if (!presenceSeen) online = state.online.includes(peerName);
     await until(() => online, `${peerName} did not come online`);
     note(`${peerName} is online; ${role}`);
     if (role === "caller") {
