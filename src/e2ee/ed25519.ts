@@ -4,38 +4,27 @@
  * through a PKCS#8 DER buffer that is zeroed straight after (see x25519.ts for what Node's
  * KeyObject keeps).
  */
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
+import { createPublicKey, sign, verify, type KeyObject } from "node:crypto";
 import { MalformedPacketError } from "../errors.js";
-import { zeroBytes } from "./secret-bytes.js";
+import { importRawPrivateKey, importRawPublicKey, rfc8410Prefixes } from "./rfc8410-key.js";
 
 /** Ed25519 public and private (seed) key length in bytes (RFC 8032 Section 5.1.5). */
 export const ED25519_KEY_BYTES = 32;
 /** Ed25519 signature length in bytes (RFC 8032 Section 5.1.6). */
 export const ED25519_SIGNATURE_BYTES = 64;
 
-/** RFC 8410 prefixes for id-Ed25519 (1.3.101.112). */
-const PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
-const SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
+/** RFC 8410 DER prefixes for id-Ed25519 (1.3.101.112). */
+const PREFIXES = rfc8410Prefixes(112);
 
 /** Imports a raw Ed25519 private key (seed), zeroing the DER copy it builds. */
 export function importEd25519PrivateKey(privateKey: Uint8Array): KeyObject {
   checkLength("private key", privateKey);
-  const der = Buffer.alloc(PKCS8_PREFIX.length + ED25519_KEY_BYTES);
-  der.set(PKCS8_PREFIX, 0);
-  der.set(privateKey, PKCS8_PREFIX.length);
-  try {
-    return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
-  } finally {
-    zeroBytes(der);
-  }
+  return importRawPrivateKey(PREFIXES, privateKey);
 }
 
 function importPublic(publicKey: Uint8Array): KeyObject {
   checkLength("public key", publicKey);
-  const der = Buffer.alloc(SPKI_PREFIX.length + ED25519_KEY_BYTES);
-  der.set(SPKI_PREFIX, 0);
-  der.set(publicKey, SPKI_PREFIX.length);
-  return createPublicKey({ key: der, format: "der", type: "spki" });
+  return importRawPublicKey(PREFIXES, publicKey);
 }
 
 /** The public key A of a 32-byte private key (RFC 8032 Section 5.1.5). */

@@ -11,37 +11,27 @@
  * it as soon as it is no longer needed. Shared secrets come back from Node in a Buffer that is
  * copied out and zeroed here.
  */
-import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from "node:crypto";
+import { createPublicKey, diffieHellman, type KeyObject } from "node:crypto";
 import { MalformedPacketError } from "../errors.js";
 import { zeroBytes } from "./secret-bytes.js";
+import { importRawPrivateKey, importRawPublicKey, rfc8410Prefixes } from "./rfc8410-key.js";
 
 /** X25519 key and shared-secret length in bytes (RFC 7748 Section 5). */
 export const X25519_KEY_BYTES = 32;
 
-/** RFC 8410: PKCS#8 PrivateKeyInfo and SubjectPublicKeyInfo prefixes for id-X25519 (1.3.101.110). */
-const PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
-const SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00);
+/** RFC 8410 DER prefixes for id-X25519 (1.3.101.110). */
+const PREFIXES = rfc8410Prefixes(110);
 
 /** Imports a raw X25519 private key, zeroing the DER copy it builds. */
 export function importX25519PrivateKey(privateKey: Uint8Array): KeyObject {
   checkLength("private key", privateKey);
-  const der = Buffer.alloc(PKCS8_PREFIX.length + X25519_KEY_BYTES);
-  der.set(PKCS8_PREFIX, 0);
-  der.set(privateKey, PKCS8_PREFIX.length);
-  try {
-    return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
-  } finally {
-    zeroBytes(der);
-  }
+  return importRawPrivateKey(PREFIXES, privateKey);
 }
 
 /** Imports a raw X25519 public key (u-coordinate, RFC 7748 Section 5). */
 export function importX25519PublicKey(publicKey: Uint8Array): KeyObject {
   checkLength("public key", publicKey);
-  const der = Buffer.alloc(SPKI_PREFIX.length + X25519_KEY_BYTES);
-  der.set(SPKI_PREFIX, 0);
-  der.set(publicKey, SPKI_PREFIX.length);
-  return createPublicKey({ key: der, format: "der", type: "spki" });
+  return importRawPublicKey(PREFIXES, publicKey);
 }
 
 /**
