@@ -15,6 +15,7 @@ import { classifyDatagram } from "../turn/classify-datagram.js";
 import { transportAddress, type TransportAddress } from "../stun/transport-address.js";
 import { IceAgent, type IceAgentOptions, type IceAgentStats, type IceEvent, type IceOutput, type IceSelectedPair } from "./ice-agent.js";
 import type { IceCandidate } from "./ice-candidate.js";
+import { WallClockTimeout, wallClockUs } from "../net/wall-clock-timeout.js";
 
 /** Options of IceUdpTransport.create. */
 export interface IceUdpTransportOptions extends Omit<IceAgentOptions, "randomFill" | "seed"> {
@@ -38,7 +39,7 @@ export interface IceUdpTransportStats extends IceAgentStats {
   socketErrors: number;
 }
 
-const wallUs = (): number => Math.round(performance.now() * 1000);
+const wallUs = wallClockUs;
 
 /** An ICE-managed UDP transport (RFC 8445 over node:dgram). */
 export class IceUdpTransport implements Transport {
@@ -50,8 +51,7 @@ export class IceUdpTransport implements Transport {
   onEvent: (event: IceEvent) => void = () => {};
   private readonly sockets: Socket[];
   private readonly restartOnDisconnect: boolean;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAtUs = Infinity;
+  private readonly timeout = new WallClockTimeout((now) => this.apply(this.agent.tick(now)));
   private closed = false;
   private readonly waiters: { resolve: (p: IceSelectedPair) => void; reject: (e: Error) => void; ufrag: string | undefined }[] = [];
   private readonly counters = { datagramsSent: 0, bytesSent: 0, datagramsReceived: 0, bytesReceived: 0, mediaWireBytesSent: 0, mediaPayloadBytesSent: 0, socketErrors: 0 };
@@ -180,7 +180,7 @@ export class IceUdpTransport implements Transport {
     if (this.closed) return;
     this.apply(this.agent.close(wallUs()));
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timeout.cancel();
     for (const w of this.waiters.splice(0)) w.reject(new Error("Cannot connect: the transport was closed"));
     // Let the last datagrams (TURN Refresh 0) leave before the sockets close.
     const t = setTimeout(() => {
@@ -250,21 +250,7 @@ export class IceUdpTransport implements Transport {
   }
 
   private schedule(): void {
-    if (this.closed) return;
-    const next = this.agent.nextTimeoutUs();
-    if (next === undefined) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      this.timerAtUs = Infinity;
-      return;
-    }
-    if (this.timer && next >= this.timerAtUs) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAtUs = next;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAtUs = Infinity;
-      this.apply(this.agent.tick(wallUs()));
-    }, Math.max(0, Math.ceil((next - wallUs()) / 1000)));
+    if (!this.closed) this.timeout.schedule(this.agent.nextTimeoutUs());
   }
+
 }

@@ -9,6 +9,7 @@ import { randomFillSync } from "node:crypto";
 import { transportAddress, type TransportAddress } from "../stun/transport-address.js";
 import { TurnClient, type TurnClientOptions, type TurnClientStats, type TurnEvent } from "./turn-client.js";
 import { TurnError } from "./turn-error.js";
+import { WallClockTimeout, wallClockUs } from "../net/wall-clock-timeout.js";
 
 /** Options of TurnUdpSocket.connect. */
 export interface TurnUdpSocketOptions extends Omit<TurnClientOptions, "randomFill" | "seed"> {
@@ -30,7 +31,7 @@ export interface TurnUdpSocketStats extends TurnClientStats {
   bytesFromServer: number;
 }
 
-const wallUs = (): number => Math.round(performance.now() * 1000);
+const wallUs = wallClockUs;
 
 /** A relayed UDP "socket" through a TURN server (RFC 8656). */
 export class TurnUdpSocket {
@@ -41,8 +42,10 @@ export class TurnUdpSocket {
   /** Called when the allocation, a permission or a channel binding fails after connect. */
   onError: (error: TurnError) => void = () => {};
   private readonly socket: Socket;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAtUs = Infinity;
+  private readonly timeout = new WallClockTimeout((now) => {
+    this.client.tick(now);
+    this.pump();
+  }, true);
   private foreignDropped = 0;
   private socketSendErrors = 0;
   private datagramsToServer = 0;
@@ -191,25 +194,9 @@ export class TurnUdpSocket {
   }
 
   private schedule(): void {
-    if (this.closed) return;
-    const next = this.client.nextTimeoutUs();
-    if (next === undefined) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      this.timerAtUs = Infinity;
-      return;
-    }
-    if (this.timer && next >= this.timerAtUs) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAtUs = next;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAtUs = Infinity;
-      this.client.tick(wallUs());
-      this.pump();
-    }, Math.max(0, Math.ceil((next - wallUs()) / 1000)));
-    this.timer.unref?.();
+    if (!this.closed) this.timeout.schedule(this.client.nextTimeoutUs());
   }
+
 
   private onEvent(e: TurnEvent): void {
     switch (e.type) {
@@ -258,8 +245,7 @@ export class TurnUdpSocket {
   private shutdown(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timeout.cancel();
     try {
       this.socket.close();
     } catch {
