@@ -246,6 +246,24 @@ RP_EXPORT int rp_vpx_enc_set_bitrate(rp_enc *e, int bitrate_kbps) {
   return 0;
 }
 
+/* Changes the min quantizer in place (a floor on Q: smaller frames while the rate control catches up). */
+RP_EXPORT int rp_vpx_enc_set_min_quantizer(rp_enc *e, int min_q) {
+  e->cfg.rc_min_quantizer = (unsigned)min_q;
+  vpx_codec_err_t err = vpx_codec_enc_config_set(&e->ctx, &e->cfg);
+  if (err) {
+    set_error("Cannot set the min quantizer", &e->ctx, err);
+    return -1;
+  }
+  return 0;
+}
+
+/* Q (0-63 scale) of the last encoded frame, or -1. */
+RP_EXPORT int rp_vpx_enc_last_quantizer(rp_enc *e) {
+  int q = -1;
+  if (vpx_codec_control(&e->ctx, VP8E_GET_LAST_QUANTIZER_64, &q) != VPX_CODEC_OK) return -1;
+  return q;
+}
+
 /* Changes max quantizer and drop threshold in place. */
 RP_EXPORT int rp_vpx_enc_set_rate_limits(rp_enc *e, int max_q, int drop_frame_thresh) {
   e->cfg.rc_max_quantizer = (unsigned)max_q;

@@ -38,6 +38,10 @@ export interface VpxEncoderOptions {
 }
 
 const FLAG_FORCE_KEYFRAME = 1;
+/** After a bitrate cut: Q steps per halving of the rate, the highest floor, and how many frames it holds (see setBitrate). */
+const Q_STEPS_PER_HALVING = 12;
+const Q_FLOOR_MAX = 56;
+const Q_FLOOR_FRAMES = 10;
 const OUT_KEYFRAME = 1;
 
 /**
@@ -58,6 +62,11 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
   private fpsValue: number;
   private bitrateValue: number;
   private keyframePending = false;
+  /** The configured min quantizer, and frames left under a raised one after a bitrate cut. */
+  private minQuantizer: number;
+  private qFloorFramesLeft = 0;
+  /** 90 kHz ticks taken off capture timestamps for the frames dropped upstream (skipFrame). */
+  private ptsShift = 0;
   private lastPts = -1;
   private readonly cpuTimeMs: () => number;
   private counters = {
@@ -110,6 +119,7 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
     this.fpsValue = options.fps ?? 30;
     this.bitrateValue = options.bitrateBps ?? 500_000;
     this.cpuTimeMs = options.cpuTimeMs ?? (() => performance.now());
+    this.minQuantizer = options.minQuantizer ?? 2;
     const vp9 = options.codec === "vp9";
     this.enc = mod._rp_vpx_enc_create(
       vp9 ? 1 : 0,
@@ -149,7 +159,7 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
     if (frame.width !== this.widthPx || frame.height !== this.heightPx) this.setResolution(frame.width, frame.height);
     this.copyIn(frame);
     const duration = 90_000 / this.fpsValue;
-    let pts = Number.isFinite(frame.captureTimeUs) ? Math.round((frame.captureTimeUs * 9) / 100) : this.lastPts + duration;
+    let pts = Number.isFinite(frame.captureTimeUs) ? Math.round((frame.captureTimeUs * 9) / 100) - this.ptsShift : this.lastPts + duration;
     if (pts <= this.lastPts) pts = this.lastPts + 1;
     this.lastPts = pts;
     const flags = this.keyframePending ? FLAG_FORCE_KEYFRAME : 0;
@@ -163,6 +173,7 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
       this.counters.framesDropped++;
       return;
     }
+    if (this.qFloorFramesLeft > 0 && --this.qFloorFramesLeft === 0) this.mod._rp_vpx_enc_set_min_quantizer(this.enc, this.minQuantizer);
     const keyframe = (this.mod._rp_vpx_enc_output_flags(this.enc) & OUT_KEYFRAME) !== 0;
     if (keyframe) {
       this.keyframePending = false;
@@ -193,13 +204,49 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
   setBitrate(bitrateBps: number): void {
     this.checkOpen("set the bitrate");
     checkRange("bitrateBps", bitrateBps, 10_000, 50_000_000);
+    const old = this.bitrateValue;
+    const q = this.lastQuantizer;
     if (this.mod._rp_vpx_enc_set_bitrate(this.enc, Math.max(1, Math.round(bitrateBps / 1000))) !== 0) {
       throw new CodecError(`Cannot set the bitrate to ${bitrateBps}: ${this.lastError()}`);
     }
     this.bitrateValue = bitrateBps;
+    if (bitrateBps < old && q >= 0) {
+      // libvpx lowers Q on every config change and then raises it about a step per frame, so
+      // after a cut it went on spending at the old rate for ~0.5 s (a 756 → 68 kbps fall over
+      // 20 frames kept 3-4 KB frames at Q 30 throughout). A floor on Q where the cut calls for
+      // it (about 12 steps per halving of the rate, measured on VP8 at 320x240) makes the next
+      // frame small; it is lifted after 10 frames, when the rate control has caught up.
+      const floor = Math.min(Q_FLOOR_MAX, Math.max(q, Math.round(q + Q_STEPS_PER_HALVING * Math.log2(old / bitrateBps))));
+      if (floor > this.minQuantizer && this.mod._rp_vpx_enc_set_min_quantizer(this.enc, floor) === 0) this.qFloorFramesLeft = Q_FLOOR_FRAMES;
+    }
   }
 
   /** Makes the next encoded frame a keyframe (on PLI/FIR). */
+  /**
+   * A captured frame was dropped before reaching the encoder (FrameDropper): later frames reach
+   * libvpx one frame interval earlier. libvpx derives the frame rate from the timestamps and
+   * would spend the dropped frame's bits on the next frame (measured: dropping every other
+   * frame left the byte rate unchanged); this way a drop lowers the rate.
+   */
+  skipFrame(): void {
+    this.ptsShift += 90_000 / this.fpsValue;
+  }
+
+  /** Keyframes produced so far. */
+  get keyframesEncoded(): number {
+    return this.counters.keyframes;
+  }
+
+  /** Compressed bytes produced so far. */
+  get bytesEncoded(): number {
+    return this.counters.bytesOut;
+  }
+
+  /** A keyframe was requested and not made yet. */
+  get keyframeRequested(): boolean {
+    return this.keyframePending;
+  }
+
   requestKeyframe(): void {
     this.keyframePending = true;
   }
@@ -225,6 +272,22 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
   setFrameRate(fps: number): void {
     checkRange("fps", fps, 1, 120);
     this.fpsValue = fps;
+  }
+
+  /** Changes the min quantizer live (0-63; a floor on Q, so frames cannot be larger than that Q gives). */
+  setMinQuantizer(minQuantizer: number): void {
+    this.checkOpen("set the min quantizer");
+    checkInt("minQuantizer", minQuantizer, 0, 63);
+    if (this.mod._rp_vpx_enc_set_min_quantizer(this.enc, minQuantizer) !== 0) {
+      throw new CodecError(`Cannot set the min quantizer: ${this.lastError()}`);
+    }
+    this.minQuantizer = minQuantizer;
+    this.qFloorFramesLeft = 0;
+  }
+
+  /** Q (0-63) of the last encoded frame, -1 before any. */
+  get lastQuantizer(): number {
+    return this.enc === 0 ? -1 : this.mod._rp_vpx_enc_last_quantizer(this.enc);
   }
 
   /** Changes the max quantizer and the drop-frame threshold live. */

@@ -25,6 +25,8 @@ export interface VpxModule extends EmscriptenModuleBase {
   _rp_vpx_enc_encode(enc: number, pts90k: number, duration90k: number, flags: number): number;
   _rp_vpx_enc_set_bitrate(enc: number, bitrateKbps: number): number;
   _rp_vpx_enc_set_rate_limits(enc: number, maxQ: number, dropFrameThresh: number): number;
+  _rp_vpx_enc_set_min_quantizer(enc: number, minQ: number): number;
+  _rp_vpx_enc_last_quantizer(enc: number): number;
   _rp_vpx_enc_set_size(enc: number, width: number, height: number): number;
   _rp_vpx_dec_create(codec: number): number;
   _rp_vpx_dec_destroy(dec: number): void;

@@ -16,7 +16,8 @@
  *    among the primary and its RED copies when the sender adds them), within
  *    6-32 kbps; with loss, it is raised to where Opus's in-band FEC works (libopus codes LBRR
  *    only above 16 kbps x (1.25 − min(loss, 25%)) at wideband, silk_setup_LBRR and
- *    LBRR_WB_MIN_RATE_BPS), when the rest still carries the minimum video.
+ *    LBRR_WB_MIN_RATE_BPS), when the rest still carries the minimum video and no RED copies
+ *    are on (those protect the same frames already).
  *    `audioInbandFec` says whether FEC is worth enabling at the chosen rate (above even the
  *    narrowband threshold, 12 kbps x the same factor) and there is loss to repair (≥ 1%).
  * 4. The rest goes to video, its packet headers (`videoPacketOverheadFraction`), FEC at the
@@ -202,7 +203,9 @@ export class BitrateAllocator {
     const audioFor = (videoOn: boolean): number => {
       const clamp = (x: number): number => Math.min(this.audioMax, Math.max(this.audioMin, x));
       let a = videoOn ? clamp((this.audioShare * target - audioOverheadBps) / (1 + red)) : clamp((target - audioOverheadBps) / (1 + red));
-      if (fecWanted && videoOn && a <= lbrrWbBps) {
+      // With RED copies on, a lost packet's audio comes in the next one's redundant block, and
+      // raising the rate for in-band FEC as well would pay twice for the same protection.
+      if (fecWanted && videoOn && red === 0 && a <= lbrrWbBps) {
         const want = Math.min(this.audioMax, Math.ceil(lbrrWbBps) + 1_000);
         if (target - want * (1 + red) - audioOverheadBps >= this.videoMin * videoFactor) a = Math.max(a, want);
       }

@@ -10,10 +10,34 @@ import type { PacketResult } from "./congestion-types.js";
 import { AimdRateControl } from "./aimd-rate-control.js";
 import { InterArrivalDelta } from "./inter-arrival-delta.js";
 import { OveruseDetector, type BandwidthUsage } from "./overuse-detector.js";
+import { StandingQueueDetector } from "./standing-queue-detector.js";
 import { TrendlineEstimator } from "./trendline-estimator.js";
 
 /** The latest throughput window cuts a decrease to no less than this share of the smoothed acknowledged rate (ours, see onFeedback). */
 const RECENT_WINDOW_FLOOR = 0.3;
+/**
+ * A standing queue above this (ms) cuts the estimate to what the path delivers, at once (ours,
+ * StandingQueueDetector). 200 ms: above a 150 kbps path's keyframe burst (the least delay of a
+ * feedback is taken, so a burst alone does not count) and twice the 100 ms the issue allows
+ * after a drop; far below the 1.5 s a 300 ms buffer at 1 Mbps holds at 200 kbps.
+ */
+const STANDING_QUEUE_MS = 200;
+/** Cuts for a standing queue at least this far apart (µs): about one feedback round at a congested path. */
+const STANDING_QUEUE_CUT_SPACING_US = 300_000;
+/**
+ * The cut takes the delivered rate times (1 − queue / 1 s), at least 0.3 of it: sending that
+ * much below the bottleneck's rate drains the queue in about a second.
+ */
+const DRAIN_TIME_MS = 1_000;
+const MIN_DRAIN_FACTOR = 0.3;
+/**
+ * The cut does not go below 60 kbps unless the path delivers less than 70 kbps: a call's
+ * allocator pauses video below 50 kbps, and a paused picture is the freeze the cut is meant to
+ * avoid; audio plus 160x120 video at 10 fps fits.
+ */
+const DRAIN_FLOOR_BPS = 60_000;
+/** Once the queue is under half the threshold, the estimate goes back to this share of the rate delivered while it stood. */
+const RESTORE_FACTOR = 0.85;
 /** libwebrtc DelayBasedBwe kStreamTimeOut: 2 s without packets resets the filters. */
 const STREAM_TIMEOUT_US = 2_000_000;
 
@@ -39,6 +63,12 @@ export interface DelayBasedResult {
   recoveredFromOveruse: boolean;
   /** The detector's state after this feedback. */
   usage: BandwidthUsage;
+  /**
+   * A standing queue was drained and the estimate set back to just under the rate the path
+   * delivered meanwhile: the losses of its overflow were that queue's, so the loss-based
+   * estimate is set back too.
+   */
+  restoredAfterDrain?: boolean;
 }
 
 /** Delay-based bandwidth estimate (draft-ietf-rmcat-gcc-02 5). */
@@ -47,6 +77,13 @@ export class DelayBasedEstimator {
   private readonly trendline = new TrendlineEstimator();
   private readonly detector = new OveruseDetector();
   private readonly rateControl: AimdRateControl;
+  private readonly standingQueue = new StandingQueueDetector();
+  private lastQueueCutUs = -Infinity;
+  /** Sum and count of the rates the path delivered while a standing queue stood (bps; 0 when none does). */
+  private drainRateSum = 0;
+  private drainRateCount = 0;
+  private nQueueCuts = 0;
+  private queueMs = NaN;
   private lastSeenUs = -Infinity;
   /** The estimate was last set by a probe result (cleared by a decrease). */
   private estimateFromProbe = false;
@@ -94,6 +131,7 @@ export class DelayBasedEstimator {
     let any = false;
     for (const p of packets) {
       const arrivalUs = p.receiveTimeUs;
+      if (arrivalUs !== undefined) this.standingQueue.onPacket(p.sent.sendTimeUs, arrivalUs);
       if (arrivalUs === undefined || p.sent.isAudio) continue;
       any = true;
       if (nowUs - this.lastSeenUs > STREAM_TIMEOUT_US) {
@@ -108,10 +146,42 @@ export class DelayBasedEstimator {
       this.detector.detect(t.modifiedTrend, t.slope, d.sendDeltaMs, t.numDeltas, nowUs / 1000);
     }
     const usage = this.detector.state;
-    if (!any) return { updated: false, probe: false, targetRateBps: this.estimateBps, recoveredFromOveruse: false, usage };
     let updated = false;
     let probe = false;
     const rc = this.rateControl;
+    const queueMs = this.standingQueue.endFeedback(nowUs);
+    this.queueMs = queueMs;
+    if (queueMs > STANDING_QUEUE_MS) {
+      // A standing queue: cut to under what the path delivers now (the smoothed acknowledged
+      // rate lags a sudden drop; the latest window is what the bottleneck lets through), and
+      // never increase while it stands.
+      const delivered = Math.min(ackedRateBps ?? Infinity, recentRateBps ?? Infinity);
+      if (Number.isFinite(delivered) && nowUs - this.lastQueueCutUs >= STANDING_QUEUE_CUT_SPACING_US) {
+        const factor = Math.max(MIN_DRAIN_FACTOR, 1 - queueMs / DRAIN_TIME_MS);
+        const cut = Math.max(delivered * factor, Math.min(DRAIN_FLOOR_BPS, 0.85 * delivered));
+        if (cut < rc.estimateBps) {
+          rc.setEstimate(cut, nowUs);
+          this.lastQueueCutUs = nowUs;
+          this.nQueueCuts++;
+          this.estimateFromProbe = false;
+        }
+      }
+      // While the queue stands, the bottleneck delivers at its capacity: average it.
+      if (Number.isFinite(delivered)) {
+        this.drainRateSum += delivered;
+        this.drainRateCount++;
+      }
+      return { updated: true, probe: false, targetRateBps: rc.estimateBps, recoveredFromOveruse: false, usage: "overusing" };
+    }
+    if (this.drainRateCount > 0 && queueMs < STANDING_QUEUE_MS / 2) {
+      // Drained: the deep cut was for the queue, not for the path; back to just under what the
+      // path delivered while the queue stood (draft 5.5's beta of the received rate).
+      const capacity = this.drainRateSum / this.drainRateCount;
+      if (RESTORE_FACTOR * capacity > rc.estimateBps) rc.setEstimate(RESTORE_FACTOR * capacity, nowUs);
+      this.drainRateSum = this.drainRateCount = 0;
+      return { updated: true, probe: false, targetRateBps: rc.estimateBps, recoveredFromOveruse: false, usage, restoredAfterDrain: true };
+    }
+    if (!any) return { updated: false, probe: false, targetRateBps: this.estimateBps, recoveredFromOveruse: false, usage };
     if (usage === "overusing") {
       if (ackedRateBps !== undefined && rc.timeToReduceFurther(nowUs, ackedRateBps)) {
         // The lower of the smoothed acknowledged rate and the latest window, but the window
@@ -149,7 +219,7 @@ export class DelayBasedEstimator {
   }
 
   /** Counters of the pre-filter plus stream timeouts and rate decreases. */
-  stats(): { deltas: number; resets: number; reorderedGroups: number; outOfOrderPackets: number; streamTimeouts: number; decreases: number } {
-    return { ...this.interArrival.stats(), streamTimeouts: this.nTimeouts, decreases: this.rateControl.decreases };
+  stats(): { deltas: number; resets: number; reorderedGroups: number; outOfOrderPackets: number; streamTimeouts: number; decreases: number; standingQueueCuts: number; standingQueueMs: number } {
+    return { ...this.interArrival.stats(), streamTimeouts: this.nTimeouts, decreases: this.rateControl.decreases, standingQueueCuts: this.nQueueCuts, standingQueueMs: this.queueMs };
   }
 }

@@ -258,7 +258,7 @@ export class NetworkController {
     if (probeRateBps !== undefined) this.nProbeResults++;
     const result = this.delay.onFeedback(sorted, this.acked.bitrateBps, probeRateBps, nowUs, this.acked.lastSampleBps);
     if (result.updated) {
-      if (result.probe) {
+      if (result.probe || result.restoredAfterDrain) {
         this.loss.setRate(result.targetRateBps);
         this.lastProbeResultUs = nowUs;
       }

@@ -20,8 +20,13 @@
  * next resolution's full-rate minimum are left out, so minima fall strictly down the ladder
  * and a lower bitrate never picks a larger picture.
  *
+ * No rung is smaller than 160x120 (160x90 at 16:9; unless the capture is): below it a face is a few blocks,
+ * and a lower frame rate at 160x120 costs less than the keyframe of a smaller size.
+ *
  * Hysteresis: down when the bitrate has stayed below the current state's minimum for
- * `downHoldUs` (at once below `severeDownFactor` of it); up only when a higher state's minimum
+ * `downHoldUs`, then straight to the state that fits (one keyframe, not one per rung); below
+ * `severeDownFactor` of the minimum the frame rate drops at once, down to the lowest state of
+ * the current resolution, and the resolution follows after the hold; up only when a higher state's minimum
  * x `upFactor` has been met for `upHoldUs` and as long since the last step down (for paused
  * video, `resumeHoldUs`). Below the lowest state's minimum the video pauses (bitrate 0) and
  * the audio carries the call.
@@ -31,6 +36,9 @@
  */
 import { InvalidOptionError, checkInt, checkRange } from "../errors.js";
 import type { CpuSignal } from "./cpu-overuse-detector.js";
+
+/** The smallest rung: 160x120, or 160x90 at 16:9 (a smaller capture is its own only size). */
+const MIN_PIXELS = 160 * 90;
 
 /** One rung of the ladder. */
 export interface VideoQualityState {
@@ -154,11 +162,23 @@ export class VideoQualityLadder {
     if (fit > this.index) {
       this.aboveSinceUs = NaN;
       if (Number.isNaN(this.belowSinceUs)) this.belowSinceUs = nowUs;
-      if (bitrate < this.severeFactor * minOf(this.index) || nowUs - this.belowSinceUs >= this.downHoldUs) {
+      if (nowUs - this.belowSinceUs >= this.downHoldUs) {
         this.index = fit;
         this.lastDownUs = nowUs;
         this.belowSinceUs = NaN;
         this.counters.stepsDown++;
+      } else if (bitrate < this.severeFactor * minOf(this.index)) {
+        // Far below: the frame rate drops at once, as far as this resolution goes (free for
+        // the encoder); the resolution waits for the hold and then jumps straight to the fit,
+        // because with VP8 every size change is a keyframe, and a keyframe per rung while the
+        // rate is still falling is a burst per rung into a queue that is already full.
+        // Below the lowest state's minimum, video pauses at once (no keyframe to pay for).
+        const target = fit >= n && bitrate < this.severeFactor * minOf(n - 1) ? n : Math.min(fit, this.lowestAtSameSize(this.index));
+        if (target > this.index) {
+          this.index = target;
+          this.lastDownUs = nowUs;
+          this.counters.stepsDown++;
+        }
       }
     } else {
       this.belowSinceUs = NaN;
@@ -205,6 +225,16 @@ export class VideoQualityLadder {
     }
     this.last = d;
     return d;
+  }
+
+  /** The last state with the same resolution as state `i`. */
+  private lowestAtSameSize(i: number): number {
+    const n = this.states.length;
+    if (i >= n) return i;
+    const { width, height } = this.states[i]!;
+    let j = i;
+    while (j + 1 < n && this.states[j + 1]!.width === width && this.states[j + 1]!.height === height) j++;
+    return j;
   }
 
   /**
@@ -257,6 +287,7 @@ export function buildLadder(
     const w = even(captureWidth * s);
     const h = even(captureHeight * s);
     const prev = sizes[sizes.length - 1];
+    if (prev && w * h < MIN_PIXELS) break;
     if (!prev || prev[0] !== w || prev[1] !== h) sizes.push([w, h]);
   }
   const out: VideoQualityState[] = [];

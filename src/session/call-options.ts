@@ -64,6 +64,8 @@ export interface CallOptions {
   mtuBytes?: number;
   /** Called once with the network and clock before the call starts (to inject traffic in tests). */
   onNetwork?: (network: import("../net/emulated-network.js").EmulatedNetwork, clock: import("../pipeline/clock.js").Clock) => void;
+  /** Called once with both peers (A, B) and the clock before the call starts (to watch their internals in tests). */
+  onPeers?: (peers: readonly [import("./peer.js").Peer, import("./peer.js").Peer], clock: import("../pipeline/clock.js").Clock) => void;
   /** Called about once per second of call time. */
   onProgress?: (p: CallProgress) => void;
 }
@@ -78,8 +80,8 @@ export interface CallProgress {
   psnrDb: number;
 }
 
-export type ResolvedCallOptions = Required<Omit<CallOptions, "lossTracePath" | "rateTracePath" | "inputPath" | "audioInputPath" | "onProgress" | "burstMeanLength" | "onNetwork">> &
-  Pick<CallOptions, "lossTracePath" | "rateTracePath" | "inputPath" | "audioInputPath" | "onProgress" | "burstMeanLength" | "onNetwork">;
+export type ResolvedCallOptions = Required<Omit<CallOptions, "lossTracePath" | "rateTracePath" | "inputPath" | "audioInputPath" | "onProgress" | "burstMeanLength" | "onNetwork" | "onPeers">> &
+  Pick<CallOptions, "lossTracePath" | "rateTracePath" | "inputPath" | "audioInputPath" | "onProgress" | "burstMeanLength" | "onNetwork" | "onPeers">;
 
 /** Applies defaults and validates; throws InvalidOptionError naming what is allowed. */
 export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
@@ -118,6 +120,7 @@ export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
     mtuBytes: checkInt("mtuBytes", o.mtuBytes ?? 1200, 256, 9000),
     onProgress: o.onProgress,
     onNetwork: o.onNetwork,
+    onPeers: o.onPeers,
   };
   if (r.width % 2 || r.height % 2) throw new InvalidOptionError(`Cannot use size ${r.width}x${r.height}: width and height must be even`);
   if (r.video === "none" && r.audio === "none") throw new InvalidOptionError("Cannot make a call with video=none and audio=none: allowed is at least one media kind");

@@ -155,6 +155,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   });
 
   if (emulated) o.onNetwork?.(emulated, clock);
+  o.onPeers?.([sides[0]!.peer, sides[1]!.peer], clock);
   const startUs = clock.nowUs();
   const endUs = startUs + o.durationS * 1e6;
   for (const side of sides) side.metrics = new DirectionMetrics(startUs, endUs, 1e6 / o.fps);
@@ -442,7 +443,7 @@ function buildReport(
   };
   const srtpA = a.peer.srtpStats();
   const srtpB = b.peer.srtpStats();
-  const { onProgress: _drop, onNetwork: _drop2, ...printable } = o;
+  const { onProgress: _drop, onNetwork: _drop2, onPeers: _drop3, ...printable } = o;
   let bandwidth: BandwidthReport | undefined;
   if (o.abr) {
     const meanOf = (xs: number[]): number => {

@@ -43,6 +43,9 @@ export interface SrtpKeys {
   masterSalt: Uint8Array;
 }
 
+/** Least time between two video encoder rate changes that are not cuts of 20% or more (µs). */
+const ENCODER_RATE_SPACING_US = 250_000;
+
 /** What sending one frame did: its encode time and RTP timestamp (undefined when dropped). */
 export interface SendResult {
   encodeUs: number;
@@ -128,6 +131,7 @@ export class Peer {
   private pacerTimer: TimerHandle | undefined;
   private pacerAtUs = Infinity;
   private bandwidthTimer: TimerHandle | undefined;
+  private lastEncoderRateUs = -Infinity;
   private transportSequence = 0;
   private readonly lastReportedHighest = new Map<number, number>();
   /** Receiver side: TWCC feedback about what the remote sends. */
@@ -168,6 +172,13 @@ export class Peer {
     }
     if (options.congestion) {
       this.bandwidth = new BandwidthAdaptation(options.congestion);
+      if (videoSend) {
+        videoSend.dropGate!.dropper = this.bandwidth.frameDropper;
+        // libvpx's own frame dropping (buffer under 30%) is off: after a cut its buffer is deep
+        // in debt from the overshoot, and it dropped every frame for 1.4 s (a freeze); the
+        // FrameDropper drops instead and never leaves a gap that counts as a freeze.
+        videoSend.encoder.setRateLimits(63, 0);
+      }
       const startBps = this.bandwidth.controller.targetRateBps;
       this.pacer = new Pacer<RtpPacket>({
         pacingRateBps: startBps * 2.5,
@@ -442,7 +453,17 @@ export class Peer {
     if (v && video) {
       if (video.formatAdapter instanceof VideoFormatAdapter) video.formatAdapter.setFormat({ width: v.width, height: v.height, fps: v.fps, paused: v.paused });
       const bps = Math.max(10_000, Math.round(v.bitrateBps));
-      if (!v.paused && Math.abs(video.encoder.bitrateBps - bps) > 0.03 * bps) video.encoder.setBitrate(bps);
+      // libvpx lowers Q on every rate change and raises it a step per frame, so changes come at
+      // most every 250 ms, except a cut of 20% or more, which goes in at once (VpxEncoder then
+      // holds Q up for it).
+      const cur = video.encoder.bitrateBps;
+      const due = nowUs - this.lastEncoderRateUs >= ENCODER_RATE_SPACING_US && Math.abs(cur - bps) > 0.03 * bps;
+      if (!v.paused && (due || bps < 0.8 * cur)) {
+        video.encoder.setBitrate(bps);
+        this.lastEncoderRateUs = nowUs;
+      }
+      // The frame dropper holds the encoder to the rate it was given.
+      this.bandwidth?.frameDropper?.setTargetRate(v.paused ? 0 : video.encoder.bitrateBps, nowUs);
       if (video.encoder.fps !== v.fps) video.encoder.setFrameRate(v.fps);
     }
     if (this.pacer) this.runPacer(nowUs);

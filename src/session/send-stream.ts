@@ -10,6 +10,7 @@ import { AUDIO_RED_PAYLOAD_TYPE, PAYLOAD_TYPES, ULPFEC_PAYLOAD_TYPE, VIDEO_RED_P
 import { FecEncoder } from "../fec/fec-encoder.js";
 import { RedAudioEncoder } from "../fec/red-audio-encoder.js";
 import { VideoFormatAdapter } from "../media/video-format-adapter.js";
+import { FrameDropGate } from "./frame-drop-gate.js";
 
 /**
  * One media kind's send path up to RTP: encoder → Packetizer. `sendFrame` returns the packets
@@ -28,9 +29,12 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
     readonly wrapper?: Stage<RtpPacket, RtpPacket>,
     /** An optional frame stage before the encoder (video: the format bandwidth adaptation picks). */
     readonly formatAdapter?: Stage<F, F>,
+    /** Video: between the format adapter and the encoder, the bandwidth adaptation's frame dropper. */
+    readonly dropGate?: FrameDropGate,
   ) {
     encoder.pipe(packetizer);
-    if (formatAdapter) formatAdapter.pipe(encoder);
+    if (dropGate) dropGate.pipe(encoder as unknown as Stage<VideoFrame, EncodedFrame>);
+    if (formatAdapter) formatAdapter.pipe((dropGate as unknown as Stage<F, F> | undefined) ?? encoder);
     this.input = formatAdapter ?? encoder;
     const collect = { push: (p: RtpPacket) => void this.packets.push(p) };
     if (wrapper) {
@@ -50,7 +54,7 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
     const packetizer = new Packetizer({ codec, payloadType: PAYLOAD_TYPES[codec], ssrc, mtuBytes: mtuBytes - fecRoom, srtpOverheadBytes, initialSequenceNumber });
     const fec = config.fec ? new FecEncoder({ redPayloadType: VIDEO_RED_PAYLOAD_TYPE, ulpfecPayloadType: ULPFEC_PAYLOAD_TYPE }) : undefined;
     const format = new VideoFormatAdapter({ width, height, fps });
-    return new SendStream(encoder, packetizer, fec, format);
+    return new SendStream(encoder, packetizer, fec, format, new FrameDropGate(encoder));
   }
 
   static async audio(config: NonNullable<SendConfig["audio"]>, mtuBytes: number, srtpOverheadBytes: number, initialSequenceNumber: number): Promise<SendStream<AudioFrame, OpusEncoder>> {
@@ -78,6 +82,7 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
     for (const [k, v] of Object.entries(this.packetizer.stats())) s[`packetizer.${k}`] = v;
     for (const [k, v] of Object.entries(this.wrapper?.stats() ?? {})) s[`${this.wrapper!.name}.${k}`] = v;
     for (const [k, v] of Object.entries(this.formatAdapter?.stats() ?? {})) s[`format.${k}`] = v;
+    for (const [k, v] of Object.entries(this.dropGate?.stats() ?? {})) s[`frameDropper.${k}`] = v;
     return s;
   }
 

@@ -82,12 +82,21 @@ describe("DelayBasedEstimator (draft-ietf-rmcat-gcc-02 5: pre-filter, trendline,
     expect(slow.onFeedback(feedback(h, 10_000, 0), undefined, 125_000, 100_000)).toMatchObject({ probe: true, targetRateBps: 125_000 });
   });
 
-  it("audio packets do not drive the delay estimate", () => {
+  it("audio packets do not drive the trendline (a growing delay of audio alone changes nothing below a standing queue)", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    // +0.2 ms per packet for 2 s: the delay grows to 40 ms, under the 200 ms standing-queue threshold.
+    for (let i = 0; i < 40; i++) d.onFeedback(feedback(g, 10_000, 200, true), 800_000, undefined, g.sendUs + 100_000);
+    expect(d.stats().deltas).toBe(0);
+    expect(d.estimateBps).toBe(1_000_000);
+  });
+
+  it("audio packets do count for a standing queue (they wait in the same queue)", () => {
     const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
     const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
     for (let i = 0; i < 40; i++) d.onFeedback(feedback(g, 10_000, 2_000, true), 800_000, undefined, g.sendUs + 100_000);
-    expect(d.stats().deltas).toBe(0);
-    expect(d.estimateBps).toBe(1_000_000);
+    expect(d.stats().standingQueueCuts).toBeGreaterThan(0);
+    expect(d.estimateBps).toBeLessThan(800_000);
   });
 
   it("2 s without packets resets the filters (libwebrtc kStreamTimeOut)", () => {
@@ -97,5 +106,49 @@ describe("DelayBasedEstimator (draft-ietf-rmcat-gcc-02 5: pre-filter, trendline,
     g.sendUs += 3_000_000;
     d.onFeedback(feedback(g, 10_000, 0), undefined, undefined, g.sendUs + 100_000);
     expect(d.stats().streamTimeouts).toBe(1);
+  });
+});
+
+describe("DelayBasedEstimator: a standing queue (ours, see StandingQueueDetector)", () => {
+  /** Feedback of 10 packets 10 ms apart with a fixed extra delay. */
+  function fb(seq: { n: number }, sendUs: number, queueUs: number): PacketResult[] {
+    const out: PacketResult[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = sendUs + i * 10_000;
+      out.push({ sent: { sequenceNumber: seq.n++, sendTimeUs: s, sizeBytes: 1200, probeClusterId: -1, isAudio: false }, receiveTimeUs: s + 40_000 + queueUs });
+    }
+    return out;
+  }
+
+  it("a 600 ms queue cuts the estimate at once to 0.4 x what the path delivers; once drained it goes back to 0.85 x that rate", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
+    const seq = { n: 0 };
+    let t = 0;
+    for (; t < 2_000_000; t += 100_000) d.onFeedback(fb(seq, t, 0), 1_000_000, undefined, t + 150_000);
+    const before = d.estimateBps;
+    // The path now delivers 200 kbps and a 600 ms queue stands.
+    const r = d.onFeedback(fb(seq, t, 600_000), 900_000, undefined, t + 800_000, 200_000);
+    expect(r.usage).toBe("overusing");
+    expect(before).toBeGreaterThan(900_000);
+    expect(d.estimateBps).toBeCloseTo(0.4 * 200_000, -3);
+    expect(d.stats().standingQueueCuts).toBe(1);
+    // It does not grow while the queue stands.
+    t += 100_000;
+    d.onFeedback(fb(seq, t, 500_000), 250_000, undefined, t + 700_000, 200_000);
+    expect(d.estimateBps).toBeLessThanOrEqual(0.5 * 200_000 + 1);
+    // Drained: back to 0.85 x the mean delivered rate, flagged so the loss-based estimate follows.
+    t += 100_000;
+    const back = d.onFeedback(fb(seq, t, 20_000), 200_000, undefined, t + 250_000, 200_000);
+    expect(back.restoredAfterDrain).toBe(true);
+    expect(d.estimateBps).toBeCloseTo(0.85 * 200_000, -3);
+  });
+
+  it("a cut never goes below 60 kbps while the path delivers more than 70 kbps (a call keeps its video)", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 300_000 });
+    const seq = { n: 0 };
+    let t = 0;
+    for (; t < 2_000_000; t += 100_000) d.onFeedback(fb(seq, t, 0), 300_000, undefined, t + 150_000);
+    d.onFeedback(fb(seq, t, 1_500_000), 150_000, undefined, t + 1_700_000, 150_000);
+    expect(d.estimateBps).toBeCloseTo(60_000, -3);
   });
 });

@@ -88,11 +88,25 @@ describe("VideoQualityLadder: bitrate first, then frame rate, then resolution", 
     expect(label(d)).toBe("640x480@30");
     d = l.update(440_000, 1_600_000);
     expect(label(d)).toBe("640x480@20");
-    // 1 Mbps → 200 kbps: far below the minimum, at once.
+    // 1 Mbps → 200 kbps: far below the minimum; the frame rate drops at once as far as
+    // 640x480 goes, and the resolution jumps straight to the fit after the hold (one keyframe).
     hold(l, 1_000_000, 2_000_000, 5_000_000);
     d = l.update(200_000, 7_200_000);
-    expect(label(d)).toBe("480x360@20");
+    expect(label(d)).toBe("640x480@20");
     expect(d.changed).toBe(true);
+    d = hold(l, 200_000, 7_300_000, 300_000);
+    expect(label(d)).toBe("640x480@20");
+    d = l.update(200_000, 7_700_000);
+    expect(label(d)).toBe("480x360@20");
+    // A rate falling through several rungs within the hold costs one size change, not one per rung.
+    const m = vga();
+    hold(m, 1_000_000, 0, 4_000_000);
+    const sizes = new Set<string>();
+    for (let t = 4_000_000, r = 1_000_000; t < 6_000_000; t += 25_000, r = Math.max(70_000, r * 0.93)) {
+      const x = m.update(r, t);
+      sizes.add(`${x.width}x${x.height}`);
+    }
+    expect([...sizes]).toEqual(["640x480", "160x120"]);
   });
 
   it("steps up only after 3 s above 1.3 x the higher minimum, and 3 s after a step down", () => {
