@@ -55,14 +55,14 @@ describe("loss fixtures replayed through a call", () => {
     expect(r.audio!.concealedPct).toBeLessThan(3);
   });
 
-  it("bursty 10% (mean burst 8): freezes stay short", async () => {
+  it("bursty 10% (mean burst 8): no freeze longer than 400 ms (the issue's target)", async () => {
     const r = await runCall(trace("bursty-10-mean8"));
-    // Not yet the target at this size (no freeze > 400 ms after a burst ends): today the
-    // longest is ~620 ms (a keyframe after a burst took a packet and its retries), ~8% of the
-    // call frozen; it was ~540 ms and ~8.5% before NACK/RTX copies (copies do not help bursts).
-    expect(r.video!.freeze.longestMs).toBeLessThan(800);
-    expect(r.video!.freeze.percentOfCall).toBeLessThan(11);
-    expect(r.video!.fpsDecoded).toBeGreaterThan(27);
+    // Today the longest is ~260 ms (210-333 ms over seeds 1-6) and no PLI: the reorder buffer
+    // waits 3.2 RTT + 30 ms, time for a NACK and two retries, where 2.2 RTT gave a burst's
+    // packet up, and a PLI and keyframe made it a 500-670 ms freeze.
+    expect(r.video!.freeze.longestMs).toBeLessThan(400);
+    expect(r.video!.freeze.percentOfCall).toBeLessThan(10);
+    expect(r.video!.fpsDecoded).toBeGreaterThan(29);
   });
 
   it("2 s outage (5-7 s): video recovers within 1 s of the path returning, by PLI and a keyframe (the issue's target)", async () => {
