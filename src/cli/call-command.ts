@@ -23,7 +23,7 @@ interface CallFlags {
   fps: string;
   bitrate: string;
   audioBitrate: string;
-  keyframeInterval: string;
+  keyframeInterval?: string;
   loss: string;
   burst?: string;
   delay: string;
@@ -137,7 +137,7 @@ export function callOptionsFromFlags(f: CallFlags): CallOptions {
     fps: parseNumber("--fps", f.fps, 1, 120),
     videoBitrateBps: parseBitrate("--bitrate", f.bitrate, 10_000, 50_000_000),
     audioBitrateBps: parseBitrate("--audio-bitrate", f.audioBitrate, 6_000, 510_000),
-    keyframeIntervalFrames: parseNumber("--keyframe-interval", f.keyframeInterval, 0, 100_000, true),
+    keyframeIntervalFrames: f.keyframeInterval === undefined ? undefined : parseNumber("--keyframe-interval", f.keyframeInterval, 0, 100_000, true),
     lossPct: parseNumber("--loss", f.loss, 0, 100),
     delayMs: parseNumber("--delay", f.delay, 0, 10_000),
     jitterMs: parseNumber("--jitter", f.jitter, 0, 10_000),
@@ -207,7 +207,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .option("--fps <n>", "frames per second", "30")
     .option("--bitrate <bps>", "video bitrate, e.g. 800k or 1.2M (with adaptive bitrate: the most video gets)", "800k")
     .option("--audio-bitrate <bps>", "Opus bitrate", "32k")
-    .option("--keyframe-interval <frames>", "a keyframe every N frames (0: first only)", "90")
+    .option("--keyframe-interval <frames>", "a keyframe every N frames (0: the first and on request; default 0 with adaptive bitrate, 90 with --no-abr)")
     .option("--loss <pct>", "random packet loss per direction, %", "0")
     .option("--burst <packets>", "make --loss bursty (Gilbert-Elliott) with this mean burst length")
     .option("--delay <ms>", "one-way delay", "0")

@@ -94,7 +94,10 @@ export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
     fps: checkRange("fps", o.fps ?? 30, 1, 120),
     videoBitrateBps: checkRange("videoBitrateBps", o.videoBitrateBps ?? 800_000, 10_000, 50_000_000),
     audioBitrateBps: checkRange("audioBitrateBps", o.audioBitrateBps ?? 32_000, 6_000, 510_000),
-    keyframeIntervalFrames: checkInt("keyframeIntervalFrames", o.keyframeIntervalFrames ?? 90, 0, 100_000),
+    // With adaptive bitrate, keyframes only at the start and on request (PLI), as WebRTC does:
+    // a periodic keyframe is a burst the delay detector reads as congestion (at 640x480 on the
+    // steady 2 Mbps trace: 90% utilisation and no freeze, against ~66-78% every 90 frames).
+    keyframeIntervalFrames: checkInt("keyframeIntervalFrames", o.keyframeIntervalFrames ?? ((o.abr ?? true) ? 0 : 90), 0, 100_000),
     lossPct: checkRange("lossPct", o.lossPct ?? 0, 0, 100),
     burstMeanLength: o.burstMeanLength === undefined ? undefined : checkRange("burstMeanLength", o.burstMeanLength, 1, 1000),
     delayMs: checkRange("delayMs", o.delayMs ?? 0, 0, 10_000),
