@@ -20,8 +20,8 @@ export interface ReorderBufferOptions {
  * Puts packets of one RTP stream back in sequence order (RFC 3550 5.1 sequence numbers, via
  * the one unwrapper). In-order packets pass straight through. On a gap it waits for the
  * missing packet as long as reordering on this path has been seen to last (the largest lateness
- * of a reordered packet, x1.5, clamped to [minWait, maxWait]); then it declares the packet lost
- * and releases what follows. Duplicates and packets older than what was released are dropped.
+ * of a reordered packet, x1.5, clamped to [minWait, maxWait]), counted from when the gap was
+ * seen; then it declares the packet lost and releases what follows. Duplicates and packets older than what was released are dropped.
  */
 export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   readonly name = "reorder";
@@ -37,6 +37,8 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   /** Until the first release, the stream's start is not known: the first packet may be a reordered one. */
   private firstArrivalUs = NaN;
   private started = false;
+  /** When the stream's start was decided (no gap is known before it). */
+  private startedAtUs = NaN;
   private reorderLateness = 0;
   private learning = true;
   private highestArrivalUs = new Map<number, number>();
@@ -140,7 +142,8 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
 
   override tick(nowUs: number): void {
     if (!this.started && this.held.size > 0 && nowUs - this.firstArrivalUs >= this.startWaitUs) this.release(nowUs);
-    if (this.held.size > 0 && !Number.isNaN(this.gapSinceUs) && nowUs - this.gapSinceUs >= this.waitUs) {
+    // Skipping one gap may uncover the next, seen as long ago: give up each that is due.
+    while (this.held.size > 0 && !Number.isNaN(this.gapSinceUs) && nowUs - this.gapSinceUs >= this.waitUs) {
       this.skipGap(nowUs);
     }
   }
@@ -166,6 +169,7 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
     if (!this.started) {
       if (nowUs - this.firstArrivalUs < this.startWaitUs) return;
       this.started = true;
+      this.startedAtUs = nowUs;
       let oldest = Infinity;
       for (const k of this.held.keys()) if (k < oldest) oldest = k;
       this.nextSeq = oldest;
@@ -180,9 +184,17 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
       this.out.push(entry.packet, nowUs);
       entry = this.held.get(this.nextSeq);
     }
-    // A gap starts when packets wait behind a missing one; it restarts after each advance.
+    // A gap is waited for from when it was seen: the arrival of the first packet held behind
+    // it. Each gap keeps its own deadline, so gaps queued one after another (a bottleneck
+    // dropping every few packets) cost one wait, not one wait each in turn.
     if (this.held.size === 0) this.gapSinceUs = NaN;
-    else if (released || Number.isNaN(this.gapSinceUs)) this.gapSinceUs = nowUs;
+    else if (released || Number.isNaN(this.gapSinceUs)) this.gapSinceUs = Math.max(this.startedAtUs, this.earliestHeldArrivalUs());
+  }
+
+  private earliestHeldArrivalUs(): number {
+    let t = Infinity;
+    for (const e of this.held.values()) if (e.arrivalUs < t) t = e.arrivalUs;
+    return t;
   }
 
   /** Gives up the missing packets before the oldest held one. */
