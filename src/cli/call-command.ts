@@ -33,6 +33,7 @@ interface CallFlags {
   duplicate: string;
   lossTrace?: string;
   rateTrace?: string;
+  rateDirection?: string;
   seed: string;
   input?: string;
   audioInput?: string;
@@ -152,6 +153,7 @@ export function callOptionsFromFlags(f: CallFlags): CallOptions {
     minBitrateBps: parseBitrate("--min-bitrate", f.minBitrate, 10_000, 1e9),
     maxBitrateBps: parseBitrate("--max-bitrate", f.maxBitrate, 10_000, 1e10),
     transport: parseChoice("--transport", f.transport, ["emulated", "udp"] as const),
+    rateDirection: parseChoice("--rate-direction", f.rateDirection ?? "both", ["both", "a-to-b"] as const),
     mtuBytes: parseNumber("--mtu", f.mtu, 256, 9000, true),
     srtpSuite: parseChoice("--srtp", f.srtp, ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"] as const),
   };
@@ -217,6 +219,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .option("--duplicate <pct>", "packets duplicated, %", "0")
     .option("--loss-trace <file>", "replay a loss trace (docs/trace-formats.md)")
     .option("--rate-trace <file>", "replay a bandwidth trace (docs/trace-formats.md)")
+    .addOption(new Option("--rate-direction <dirs>", "where --rate / --rate-trace apply: both directions, or a-to-b only (B to A unconstrained, RFC 8867 5.1)").choices(["both", "a-to-b"]).default("both"))
     .option("--seed <n>", "seed of every random choice", "1")
     .option("--input <file.y4m>", "video input (looped) instead of the test pattern")
     .option("--audio-input <file.wav>", "48 kHz WAV input (looped) instead of the speech-like signal")

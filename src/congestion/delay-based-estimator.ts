@@ -10,6 +10,7 @@ import type { PacketResult } from "./congestion-types.js";
 import { AimdRateControl } from "./aimd-rate-control.js";
 import { InterArrivalDelta } from "./inter-arrival-delta.js";
 import { OveruseDetector, type BandwidthUsage } from "./overuse-detector.js";
+import { QUEUED_MS, QueuedTrainRate } from "./queued-train-rate.js";
 import { StandingQueueDetector } from "./standing-queue-detector.js";
 import { TrendlineEstimator } from "./trendline-estimator.js";
 
@@ -22,6 +23,13 @@ const RECENT_WINDOW_FLOOR = 0.3;
  * after a drop; far below the 1.5 s a 300 ms buffer at 1 Mbps holds at 200 kbps.
  */
 const STANDING_QUEUE_MS = 200;
+/**
+ * A train of queued packets (QueuedTrainRate) reading under half the estimate means the path
+ * itself got slower: cut at once, as for a standing queue, without waiting for it to stand
+ * (ours). Half: a keyframe burst at a path that carries the estimate reads about the estimate,
+ * and an estimate that overshoots by less than 2x is GCC's own business.
+ */
+const CAPACITY_DROP_RATIO = 0.5;
 /** Cuts for a standing queue at least this far apart (µs): about one feedback round at a congested path. */
 const STANDING_QUEUE_CUT_SPACING_US = 300_000;
 /**
@@ -78,6 +86,8 @@ export class DelayBasedEstimator {
   private readonly detector = new OveruseDetector();
   private readonly rateControl: AimdRateControl;
   private readonly standingQueue = new StandingQueueDetector();
+  private readonly train = new QueuedTrainRate();
+  private nCapacityDrops = 0;
   private lastQueueCutUs = -Infinity;
   /** Sum and count of the rates the path delivered while a standing queue stood (bps; 0 when none does). */
   private drainRateSum = 0;
@@ -131,12 +141,16 @@ export class DelayBasedEstimator {
     let any = false;
     for (const p of packets) {
       const arrivalUs = p.receiveTimeUs;
-      if (arrivalUs !== undefined) this.standingQueue.onPacket(p.sent.sendTimeUs, arrivalUs);
+      if (arrivalUs !== undefined) {
+        this.standingQueue.onPacket(p.sent.sendTimeUs, arrivalUs);
+        this.train.onPacket(arrivalUs, p.sent.sizeBytes, this.standingQueue.queueMsOf(p.sent.sendTimeUs, arrivalUs, nowUs));
+      }
       if (arrivalUs === undefined || p.sent.isAudio) continue;
       any = true;
       if (nowUs - this.lastSeenUs > STREAM_TIMEOUT_US) {
         this.interArrival.reset();
         this.trendline.reset();
+        this.train.reset();
         if (Number.isFinite(this.lastSeenUs)) this.nTimeouts++;
       }
       this.lastSeenUs = nowUs;
@@ -151,18 +165,21 @@ export class DelayBasedEstimator {
     const rc = this.rateControl;
     const queueMs = this.standingQueue.endFeedback(nowUs);
     this.queueMs = queueMs;
-    if (queueMs > STANDING_QUEUE_MS) {
-      // A standing queue: cut to under what the path delivers now (the smoothed acknowledged
-      // rate lags a sudden drop; the latest window is what the bottleneck lets through), and
-      // never increase while it stands.
-      const delivered = Math.min(ackedRateBps ?? Infinity, recentRateBps ?? Infinity);
+    const trainBps = this.train.rateBps();
+    const capacityDropped = queueMs > QUEUED_MS && trainBps < CAPACITY_DROP_RATIO * rc.estimateBps;
+    if (queueMs > STANDING_QUEUE_MS || capacityDropped) {
+      // A standing queue, or a slower path: cut to under what the path delivers now (the
+      // smoothed acknowledged rate lags a sudden drop; the latest window and the queued train
+      // are what the bottleneck lets through), and never increase while it stands.
+      const delivered = Math.min(ackedRateBps ?? Infinity, recentRateBps ?? Infinity, capacityDropped ? trainBps : Infinity);
       if (Number.isFinite(delivered) && nowUs - this.lastQueueCutUs >= STANDING_QUEUE_CUT_SPACING_US) {
         const factor = Math.max(MIN_DRAIN_FACTOR, 1 - queueMs / DRAIN_TIME_MS);
         const cut = Math.max(delivered * factor, Math.min(DRAIN_FLOOR_BPS, 0.85 * delivered));
         if (cut < rc.estimateBps) {
           rc.setEstimate(cut, nowUs);
           this.lastQueueCutUs = nowUs;
-          this.nQueueCuts++;
+          if (queueMs > STANDING_QUEUE_MS) this.nQueueCuts++;
+          else this.nCapacityDrops++;
           this.estimateFromProbe = false;
         }
       }
@@ -219,7 +236,7 @@ export class DelayBasedEstimator {
   }
 
   /** Counters of the pre-filter plus stream timeouts and rate decreases. */
-  stats(): { deltas: number; resets: number; reorderedGroups: number; outOfOrderPackets: number; streamTimeouts: number; decreases: number; standingQueueCuts: number; standingQueueMs: number } {
-    return { ...this.interArrival.stats(), streamTimeouts: this.nTimeouts, decreases: this.rateControl.decreases, standingQueueCuts: this.nQueueCuts, standingQueueMs: this.queueMs };
+  stats(): { deltas: number; resets: number; reorderedGroups: number; outOfOrderPackets: number; streamTimeouts: number; decreases: number; standingQueueCuts: number; capacityDropCuts: number; standingQueueMs: number } {
+    return { ...this.interArrival.stats(), streamTimeouts: this.nTimeouts, decreases: this.rateControl.decreases, standingQueueCuts: this.nQueueCuts, capacityDropCuts: this.nCapacityDrops, standingQueueMs: this.queueMs };
   }
 }

@@ -46,6 +46,12 @@ export class StandingQueueDetector {
     return Math.max(0, (least - this.baseUs()) / 1000);
   }
 
+  /** One packet's queue delay (ms) against the current base; NaN while the base is younger than a second. */
+  queueMsOf(sendTimeUs: number, arrivalTimeUs: number, nowUs: number): number {
+    if (Number.isNaN(this.firstUs) || nowUs - this.firstUs < BUCKET_US) return NaN;
+    return (arrivalTimeUs - sendTimeUs - this.baseUs()) / 1000;
+  }
+
   /** The base offset (µs): the least over the last 10 s of send time. */
   baseUs(): number {
     let m = Infinity;

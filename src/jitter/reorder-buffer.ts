@@ -20,8 +20,9 @@ export interface ReorderBufferOptions {
  * Puts packets of one RTP stream back in sequence order (RFC 3550 5.1 sequence numbers, via
  * the one unwrapper). In-order packets pass straight through. On a gap it waits for the
  * missing packet as long as reordering on this path has been seen to last (the largest lateness
- * of a reordered packet, x1.5, clamped to [minWait, maxWait]), counted from when the gap was
- * seen; then it declares the packet lost and releases what follows. Duplicates and packets older than what was released are dropped.
+ * of a reordered packet, x1.5, clamped to [minWait, maxWait]), restarted when a release
+ * uncovers the next gap unless that gap was seen two waits ago; then it declares the packet
+ * lost and releases what follows. Duplicates and packets older than what was released are dropped.
  */
 export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   readonly name = "reorder";
@@ -184,11 +185,16 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
       this.out.push(entry.packet, nowUs);
       entry = this.held.get(this.nextSeq);
     }
-    // A gap is waited for from when it was seen: the arrival of the first packet held behind
-    // it. Each gap keeps its own deadline, so gaps queued one after another (a bottleneck
-    // dropping every few packets) cost one wait, not one wait each in turn.
+    // The wait for a gap restarts when a release uncovers it: its packet's retries may still be
+    // on the way (counting from when the gap was seen froze a burst of 8 lost for 633 ms). But
+    // a gap seen two waits ago or more is due at once, so gaps queued one after another (a
+    // bottleneck dropping every few packets) never hold a packet longer than about 3 waits;
+    // when each restarted the full wait, the held packets grew without bound.
     if (this.held.size === 0) this.gapSinceUs = NaN;
-    else if (released || Number.isNaN(this.gapSinceUs)) this.gapSinceUs = Math.max(this.startedAtUs, this.earliestHeldArrivalUs());
+    else if (released || Number.isNaN(this.gapSinceUs)) {
+      const seenUs = Math.max(this.startedAtUs, this.earliestHeldArrivalUs());
+      this.gapSinceUs = nowUs - seenUs >= 2 * this.waitUs ? seenUs : nowUs;
+    }
   }
 
   private earliestHeldArrivalUs(): number {

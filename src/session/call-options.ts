@@ -27,6 +27,12 @@ export interface CallOptions {
   duplicatePct?: number;
   lossTracePath?: string;
   rateTracePath?: string;
+  /**
+   * Where the rate trace (or rate) applies: "both" directions (default: each side's feedback
+   * then queues behind the other side's media, RFC 8867 5.3's congested feedback link), or
+   * "a-to-b" only, B to A unconstrained (RFC 8867 5.1's single bottleneck on the forward path).
+   */
+  rateDirection?: "both" | "a-to-b";
   seed?: number;
   /** Y4M video input (looped) instead of the test pattern. */
   inputPath?: string;
@@ -107,6 +113,7 @@ export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
     duplicatePct: checkRange("duplicatePct", o.duplicatePct ?? 0, 0, 100),
     lossTracePath: o.lossTracePath,
     rateTracePath: o.rateTracePath,
+    rateDirection: checkOneOf("rateDirection", o.rateDirection ?? "both", ["both", "a-to-b"]),
     seed: checkInt("seed", o.seed ?? 1, 0, 0xffffffff),
     inputPath: o.inputPath,
     audioInputPath: o.audioInputPath,

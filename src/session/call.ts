@@ -44,11 +44,12 @@ interface Side {
   audioFramesCaptured: number;
 }
 
-function linkOptions(o: ResolvedCallOptions, seed: number): EmulatedLinkOptions {
+/** One direction's link; `bottleneck` false leaves out the rate and rate trace (rateDirection "a-to-b", B to A). */
+function linkOptions(o: ResolvedCallOptions, seed: number, bottleneck: boolean): EmulatedLinkOptions {
   const link: EmulatedLinkOptions = {
     delayMs: o.delayMs,
     jitterMs: o.jitterMs,
-    rateBps: o.rateBps,
+    rateBps: bottleneck ? o.rateBps : 0,
     reorderPct: o.reorderPct,
     duplicatePct: o.duplicatePct,
     seed,
@@ -60,7 +61,7 @@ function linkOptions(o: ResolvedCallOptions, seed: number): EmulatedLinkOptions 
     link.lossPct = o.lossPct;
   }
   if (o.lossTracePath) link.lossTrace = LossTrace.loadSync(o.lossTracePath);
-  if (o.rateTracePath) {
+  if (o.rateTracePath && bottleneck) {
     link.bandwidthTrace = BandwidthTrace.loadSync(o.rateTracePath);
     delete link.rateBps;
   }
@@ -95,7 +96,7 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
   // are ready (loading the codecs takes a moment that must not count as media delay).
   const epochUs = Date.now() * 1000 - clock.nowUs();
   const wallClockUs = (t: number): number => epochUs + t;
-  const emulated = o.transport === "emulated" ? new EmulatedNetwork({ clock, aToB: linkOptions(o, o.seed), bToA: linkOptions(o, o.seed + 1) }) : undefined;
+  const emulated = o.transport === "emulated" ? new EmulatedNetwork({ clock, aToB: linkOptions(o, o.seed, true), bToA: linkOptions(o, o.seed + 1, o.rateDirection === "both") }) : undefined;
   const net: EmulatedNetwork | UdpLoopbackPair = emulated ?? (await UdpLoopbackPair.open(clock));
   const rng = new SeededRandom(o.seed);
 
@@ -421,12 +422,15 @@ function buildReport(
     timeline.rttMs.push(avg((x) => x.rttMs));
     timeline.retransmittedPerS.push(w.reduce((acc, x) => acc + x.retransmittedPerS, 0));
     timeline.concealedPct.push(avg((x) => x.concealedPct));
-    timeline.capacityKbps.push(avg((x) => x.capacityKbps));
-    timeline.estimateKbps.push(avg((x) => x.estimateKbps));
-    timeline.sentKbps.push(avg((x) => x.sentKbps));
-    timeline.queueDelayMs.push(avg((x) => x.queueDelayMs));
-    timeline.videoHeight.push(avg((x) => x.videoHeight));
-    timeline.videoFpsTarget.push(avg((x) => x.videoFpsTarget));
+    // The path's series: both directions averaged, or A to B alone when only it has the bottleneck.
+    const wp = o.rateDirection === "both" ? w : w.filter((x) => x === sides[1]!.metrics.series[i]);
+    const avgPath = (f: (x: (typeof w)[number]) => number): number => (wp.length ? wp.reduce((acc, x) => acc + f(x), 0) / wp.length : NaN);
+    timeline.capacityKbps.push(avgPath((x) => x.capacityKbps));
+    timeline.estimateKbps.push(avgPath((x) => x.estimateKbps));
+    timeline.sentKbps.push(avgPath((x) => x.sentKbps));
+    timeline.queueDelayMs.push(avgPath((x) => x.queueDelayMs));
+    timeline.videoHeight.push(avgPath((x) => x.videoHeight));
+    timeline.videoFpsTarget.push(avgPath((x) => x.videoFpsTarget));
     // Frozen time inside this second (both directions pooled, averaged).
     const secStart = startUsOf(sides) + i * 1e6;
     let frozenUs = 0;
@@ -450,9 +454,10 @@ function buildReport(
       const f = xs.filter((x) => Number.isFinite(x));
       return f.length ? f.reduce((p, q) => p + q, 0) / f.length : NaN;
     };
-    // Capacity offered over the call vs bytes through the bottleneck, both directions.
-    const offeredKbit = timeline.capacityKbps.reduce((acc, c) => acc + (Number.isFinite(c) ? 2 * c : NaN), 0);
-    const carriedKbit = ((netStats["aToB.bytesOut"] ?? NaN) + (netStats["bToA.bytesOut"] ?? NaN)) * 8 / 1000;
+    // Capacity offered over the call vs bytes through the bottleneck, in each direction that has one.
+    const dirs = o.rateDirection === "both" ? 2 : 1;
+    const offeredKbit = timeline.capacityKbps.reduce((acc, c) => acc + (Number.isFinite(c) ? dirs * c : NaN), 0);
+    const carriedKbit = ((netStats["aToB.bytesOut"] ?? NaN) + (dirs === 2 ? netStats["bToA.bytesOut"] ?? NaN : 0)) * 8 / 1000;
     bandwidth = {
       estimateKbpsMean: meanOf(timeline.estimateKbps),
       utilizationPct: (100 * carriedKbit) / offeredKbit,

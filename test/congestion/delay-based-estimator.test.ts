@@ -152,3 +152,72 @@ describe("DelayBasedEstimator: a standing queue (ours, see StandingQueueDetector
     expect(d.estimateBps).toBeCloseTo(60_000, -3);
   });
 });
+
+describe("DelayBasedEstimator: a slower path read from a queued packet train (ours, see QueuedTrainRate)", () => {
+  /** 1200-byte packets sent 5 ms apart (1.9 Mbps) through a bottleneck of `rateBps` that starts empty at `fromUs`. */
+  function run(d: DelayBasedEstimator, rateBps: number, fromUs: number, untilUs: number, seq: { n: number }): void {
+    const serviceUs = (1200 * 8e6) / rateBps;
+    let busyUntil = fromUs;
+    let batch: PacketResult[] = [];
+    for (let s = fromUs; s < untilUs; s += 5_000) {
+      busyUntil = Math.max(busyUntil, s) + serviceUs;
+      batch.push({ sent: { sequenceNumber: seq.n++, sendTimeUs: s, sizeBytes: 1200, probeClusterId: -1, isAudio: false }, receiveTimeUs: busyUntil + 40_000 });
+      if (batch.length === 10) {
+        // Feedback 50 ms after the last packet of the batch has arrived.
+        d.onFeedback(batch, 1_000_000, undefined, batch[9]!.receiveTimeUs! + 50_000);
+        batch = [];
+      }
+    }
+  }
+
+  it("a drop to 200 kbps cuts the estimate while the queue is still under the 200 ms standing-queue threshold", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
+    const seq = { n: 0 };
+    // 2 s on a path faster than what we send: no queue, the estimate holds about 1 Mbps.
+    for (let t = 0; t < 2_000_000; t += 50_000) run(d, 100e6, t, t + 50_000, seq);
+    expect(d.estimateBps).toBeGreaterThan(900_000);
+    // The path drops to 200 kbps: packets now queue, and leave 48 ms apart. Feed packets until
+    // the first cut and check how deep the queue was by then.
+    const serviceUs = (1200 * 8e6) / 200_000;
+    const t0 = 2_000_000;
+    let cutAtQueueMs = NaN;
+    let busyUntil = t0;
+    const batch: PacketResult[] = [];
+    for (let s = t0; s < t0 + 1_000_000 && Number.isNaN(cutAtQueueMs); s += 5_000) {
+      busyUntil = Math.max(busyUntil, s) + serviceUs;
+      batch.push({ sent: { sequenceNumber: seq.n++, sendTimeUs: s, sizeBytes: 1200, probeClusterId: -1, isAudio: false }, receiveTimeUs: busyUntil + 40_000 });
+      // Feedback every 50 ms of arrivals: whatever has arrived by then.
+      const nowUs = s + 50_000;
+      const arrived = batch.filter((p) => p.receiveTimeUs! <= nowUs);
+      if (arrived.length >= 2) {
+        batch.splice(0, arrived.length);
+        d.onFeedback(arrived, 1_000_000, undefined, nowUs);
+        if (d.estimateBps < 500_000) cutAtQueueMs = (arrived[arrived.length - 1]!.receiveTimeUs! - 40_000 - arrived[arrived.length - 1]!.sent.sendTimeUs) / 1000;
+      }
+    }
+    expect(d.stats().capacityDropCuts).toBe(1);
+    expect(d.stats().standingQueueCuts).toBe(0);
+    expect(cutAtQueueMs).toBeLessThan(200);
+    // The cut is to under the 200 kbps the train measured, not to the 1 Mbps acknowledged rate.
+    expect(d.estimateBps).toBeLessThan(200_000);
+    expect(d.estimateBps).toBeGreaterThan(50_000);
+  });
+
+  it("a keyframe burst at a path that carries the estimate queues too, but does not cut", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
+    const seq = { n: 0 };
+    for (let t = 0; t < 2_000_000; t += 50_000) run(d, 100e6, t, t + 50_000, seq);
+    // 20 packets sent back to back (1 ms apart) through a 1 Mbps bottleneck: up to ~170 ms of queue.
+    const before = d.estimateBps;
+    let busyUntil = 2_000_000;
+    const burst: PacketResult[] = [];
+    for (let i = 0; i < 20; i++) {
+      const s = 2_000_000 + i * 1_000;
+      busyUntil = Math.max(busyUntil, s) + 9_600;
+      burst.push({ sent: { sequenceNumber: seq.n++, sendTimeUs: s, sizeBytes: 1200, probeClusterId: -1, isAudio: false }, receiveTimeUs: busyUntil + 40_000 });
+    }
+    for (let i = 0; i < 20; i += 5) d.onFeedback(burst.slice(i, i + 5), 1_000_000, undefined, burst[i + 4]!.receiveTimeUs! + 10_000);
+    expect(d.stats().capacityDropCuts).toBe(0);
+    expect(d.estimateBps).toBeGreaterThan(0.8 * before);
+  });
+});
