@@ -1,6 +1,7 @@
 /**
  * The delay-based half of GCC (draft-ietf-rmcat-gcc-02 section 5, libwebrtc goog_cc
- * DelayBasedBwe): the received, non-audio packets of each feedback go through the
+ * DelayBasedBwe): the received video packets of each feedback (audio ones once no video has
+ * arrived for a second: paused video, an audio-only call) go through the
  * pre-filter (InterArrivalDelta, 5.2), the arrival-time filter (TrendlineEstimator, 5.3) and
  * the over-use detector (5.4, 5.5); once per feedback the AIMD rate controller (5.5) turns the
  * detector's state and the acknowledged throughput into an estimate. A probe result, when no
@@ -44,6 +45,13 @@ const MIN_DRAIN_FACTOR = 0.3;
  * avoid; audio plus 160x120 video at 10 fps fits.
  */
 const DRAIN_FLOOR_BPS = 60_000;
+/**
+ * Audio packets feed the filters only when no video packet has arrived for this long (the idea
+ * of libwebrtc's WebRTC-Bwe-SeparateAudioPackets: audio's small, evenly spaced packets are a
+ * noisier delay signal than video's, but with video paused they are the only one, and without
+ * them the estimate froze at the rate that paused the video, for the rest of a 3G call).
+ */
+const AUDIO_ONLY_AFTER_US = 1_000_000;
 /** Once the queue is under half the threshold, the estimate goes back to this share of the rate delivered while it stood. */
 const RESTORE_FACTOR = 0.85;
 /** libwebrtc DelayBasedBwe kStreamTimeOut: 2 s without packets resets the filters. */
@@ -95,6 +103,9 @@ export class DelayBasedEstimator {
   private nQueueCuts = 0;
   private queueMs = NaN;
   private lastSeenUs = -Infinity;
+  private lastVideoUs = NaN;
+  /** Which packets the filters hold now; a switch resets them (the two streams' timing differs). */
+  private filteredKind: "video" | "audio" | undefined;
   /** The estimate was last set by a probe result (cleared by a decrease). */
   private estimateFromProbe = false;
   private nTimeouts = 0;
@@ -106,6 +117,11 @@ export class DelayBasedEstimator {
   /** The current estimate (bps). */
   get estimateBps(): number {
     return this.rateControl.estimateBps;
+  }
+
+  /** The queue at the bottleneck the last feedback showed (ms; NaN before any). */
+  get standingQueueMs(): number {
+    return this.queueMs;
   }
 
   /** The detector's current state. */
@@ -145,14 +161,21 @@ export class DelayBasedEstimator {
         this.standingQueue.onPacket(p.sent.sendTimeUs, arrivalUs);
         this.train.onPacket(arrivalUs, p.sent.sizeBytes, this.standingQueue.queueMsOf(p.sent.sendTimeUs, arrivalUs, nowUs));
       }
-      if (arrivalUs === undefined || p.sent.isAudio) continue;
+      if (arrivalUs === undefined) continue;
+      if (!p.sent.isAudio) this.lastVideoUs = nowUs;
+      const kind = p.sent.isAudio ? "audio" : "video";
+      if (kind === "audio" && nowUs - this.lastVideoUs <= AUDIO_ONLY_AFTER_US) continue;
       any = true;
       if (nowUs - this.lastSeenUs > STREAM_TIMEOUT_US) {
         this.interArrival.reset();
         this.trendline.reset();
         this.train.reset();
         if (Number.isFinite(this.lastSeenUs)) this.nTimeouts++;
+      } else if (kind !== this.filteredKind) {
+        this.interArrival.reset();
+        this.trendline.reset();
       }
+      this.filteredKind = kind;
       this.lastSeenUs = nowUs;
       const d = this.interArrival.computeDeltas(p.sent.sendTimeUs, arrivalUs, nowUs, p.sent.sizeBytes);
       if (d === undefined) continue;

@@ -6,6 +6,13 @@
  * per 300 ms + RTT. It is always capped by the delay-based estimate (draft 6: the sender uses
  * the minimum of the two), and in the first 2 s without loss it follows the delay-based
  * estimate up so start-up probing is not held back.
+ *
+ * Ours on top of the classic rule: from 2% to 10% it holds only while the delay-based side sees
+ * congestion (over-use, or a queue at the bottleneck). Loss with no queue is not the sender's
+ * doing (a radio link's random loss: the 3G fixture's 3%), and holding there forever pinned a
+ * call at its lowest rate for the whole call; there it grows as under 2%, still capped by the
+ * delay-based estimate, which backs off as soon as a queue builds. libwebrtc's LossBasedBweV2
+ * answers the same problem by estimating the link's inherent loss.
  */
 import { checkRange } from "../errors.js";
 
@@ -55,6 +62,7 @@ export class LossBasedEstimator {
   private nDecreases = 0;
   private pooledLost = 0;
   private pooledExpected = 0;
+  private congestionSeen = true;
 
   constructor(options: LossBasedEstimatorOptions = {}) {
     this.minRateBps = checkRange("minRateBps", options.minRateBps ?? 30_000, 1_000, 1e10);
@@ -103,6 +111,14 @@ export class LossBasedEstimator {
     this.rttMs = rttMs;
   }
 
+  /**
+   * Whether the delay-based side sees congestion now (over-use or a standing queue); default
+   * true, the classic hold. Without congestion, 2% to 10% loss does not hold the rate.
+   */
+  setCongestionSeen(seen: boolean): void {
+    this.congestionSeen = seen;
+  }
+
   /** The delay-based estimate caps this one (draft 6: min of both). */
   setDelayBasedLimit(limitBps: number): void {
     this.delayBasedLimitBps = limitBps;
@@ -140,7 +156,7 @@ export class LossBasedEstimator {
     }
     if (nowUs - this.lastLossReportUs < LOSS_REPORT_TIMEOUT_US) {
       const loss = this.lossFractionValue;
-      if (loss <= LOW_LOSS) {
+      if (loss <= LOW_LOSS || (loss <= HIGH_LOSS && !this.congestionSeen)) {
         const minRecent = this.historyBps[0] ?? this.rateBpsValue;
         this.setTarget(minRecent * INCREASE_FACTOR + INCREASE_EXTRA_BPS);
         return this.rateBpsValue;
@@ -153,7 +169,7 @@ export class LossBasedEstimator {
         this.setTarget(this.rateBpsValue * (1 - 0.5 * loss));
         return this.rateBpsValue;
       }
-      // 2% to 10%: hold.
+      // 2% to 10% with congestion seen: hold.
     }
     this.setTarget(this.rateBpsValue);
     return this.rateBpsValue;

@@ -21,6 +21,12 @@ import { ProbeController } from "./probe-controller.js";
 
 /** libwebrtc AimdRateControl kDefaultRtt: 200 ms until measured. */
 const DEFAULT_RTT_MS = 200;
+/**
+ * A bottleneck queue under this (ms) with no over-use is "no congestion" for the loss-based
+ * hold (ours): above the 30 ms at which QueuedTrainRate reads packets as queued back to back,
+ * well under the 200 ms standing-queue cut.
+ */
+const CONGESTION_QUEUE_MS = 50;
 /** libwebrtc GoogCcNetworkController kMaxFeedbackRttWindow: feedback RTT averaged over 32 feedbacks. */
 const FEEDBACK_RTT_WINDOW = 32;
 /** Largest datagram we accept in feedback: a UDP payload cannot exceed 65 507 bytes (RFC 768 / IPv4). */
@@ -264,6 +270,8 @@ export class NetworkController {
       }
       this.loss.setDelayBasedLimit(result.targetRateBps);
     }
+    // Loss with neither over-use nor a queue is not congestion (see LossBasedEstimator).
+    this.loss.setCongestionSeen(this.delay.usage === "overusing" || !(this.delay.standingQueueMs < CONGESTION_QUEUE_MS));
     if (result.recoveredFromOveruse) {
       this.probeController.setAlrStartTimeUs(this.alr.alrStartTimeUs);
       this.addProbes(this.probeController.requestProbe(nowUs));

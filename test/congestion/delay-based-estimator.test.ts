@@ -82,13 +82,32 @@ describe("DelayBasedEstimator (draft-ietf-rmcat-gcc-02 5: pre-filter, trendline,
     expect(slow.onFeedback(feedback(h, 10_000, 0), undefined, 125_000, 100_000)).toMatchObject({ probe: true, targetRateBps: 125_000 });
   });
 
-  it("audio packets do not drive the trendline (a growing delay of audio alone changes nothing below a standing queue)", () => {
+  it("while video flows, audio packets do not drive the trendline (a growing delay of audio alone changes nothing below a standing queue)", () => {
     const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
     const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
-    // +0.2 ms per packet for 2 s: the delay grows to 40 ms, under the 200 ms standing-queue threshold.
-    for (let i = 0; i < 40; i++) d.onFeedback(feedback(g, 10_000, 200, true), 800_000, undefined, g.sendUs + 100_000);
-    expect(d.stats().deltas).toBe(0);
-    expect(d.estimateBps).toBe(1_000_000);
+    const v: Gen = { seq: 100_000, sendUs: 0, queueUs: 0 };
+    // +0.2 ms per audio packet for 2 s: the delay grows to 40 ms, under the 200 ms standing-queue
+    // threshold; one video packet with a flat delay every 50 ms.
+    for (let i = 0; i < 40; i++) {
+      const audio = feedback(g, 10_000, 200, true);
+      v.sendUs = g.sendUs - 60_000;
+      const video = feedback(v, 50_000, 0).slice(0, 1);
+      d.onFeedback([...video, ...audio], 800_000, undefined, g.sendUs + 100_000);
+    }
+    expect(d.usage).not.toBe("overusing");
+    expect(d.stats().decreases).toBe(0);
+  });
+
+  it("with no video for a second (paused video, an audio-only call), audio packets drive the estimate: it grows", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 60_000 });
+    const g: Gen = { seq: 0, sendUs: 0, queueUs: 0 };
+    // 50 audio packets per second, a flat delay, 10 s: before, the estimate stayed at 60 kbps.
+    for (let i = 0; i < 200; i++) d.onFeedback(feedback(g, 20_000, 0, true), 60_000, undefined, g.sendUs + 100_000);
+    expect(d.stats().deltas).toBeGreaterThan(100);
+    expect(d.estimateBps).toBeGreaterThan(80_000);
+    // A growing audio delay now reads as over-use.
+    for (let i = 0; i < 40; i++) d.onFeedback(feedback(g, 20_000, 1_000, true), 60_000, undefined, g.sendUs + 100_000);
+    expect(d.stats().decreases).toBeGreaterThan(0);
   });
 
   it("audio packets do count for a standing queue (they wait in the same queue)", () => {
