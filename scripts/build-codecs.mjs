@@ -72,10 +72,17 @@ function which(cmd) {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-/** Environment for emscripten tools: Debian's emscripten needs NODE_PATH to find acorn. */
+/**
+ * Environment for emscripten tools: Debian's emscripten needs NODE_PATH to find acorn, and
+ * runs binaryen's tools (wasm-opt, wasm-metadce) from PATH. Under `npm install` PATH starts
+ * with node_modules/.bin, where AssemblyScript's binaryen puts a newer wasm-opt whose import
+ * minification does not match what emscripten 3.1.6 writes into the JS glue ("LinkError:
+ * function import requires a callable"): keep node_modules out of emscripten's PATH.
+ */
 function emEnv() {
   const np = process.env.NODE_PATH ? `${process.env.NODE_PATH}:/usr/share/nodejs` : "/usr/share/nodejs";
-  return { ...process.env, NODE_PATH: np };
+  const pathDirs = (process.env.PATH ?? "").split(path.delimiter).filter((d) => d && !d.split(path.sep).includes("node_modules"));
+  return { ...process.env, NODE_PATH: np, PATH: pathDirs.join(path.delimiter) };
 }
 
 /** Runs a command synchronously; returns stdout; fails with its output on non-zero exit. */
@@ -371,9 +378,8 @@ async function main() {
       fs.rmSync(tmpOut, { recursive: true, force: true });
       fs.mkdirSync(tmpOut, { recursive: true });
       const linkLog = path.join(workDir, "link.log");
-      // One link at a time, each checked by loading it: two concurrent emcc links on a cold
-      // emscripten cache were seen to write glue whose import names do not match the wasm
-      // ("LinkError: function import requires a callable"); a broken pair is never cached.
+      // One link at a time, each checked by loading it: glue whose import names do not match
+      // the wasm ("LinkError: function import requires a callable", see emEnv) is never cached.
       for (const name of ["vpx", "opus"]) {
         for (let attempt = 1; ; attempt++) {
           await linkModule(name, libDir, tmpOut, `${linkLog}.${name}`);
