@@ -78,6 +78,10 @@ export interface CallTimeline {
   rttMs: number[];
   /** RTX packets that arrived and were used, per second. */
   retransmittedPerS: number[];
+  /** Video packets rebuilt from ULPFEC (RFC 5109), per second. */
+  fecRecoveredPerS: number[];
+  /** Audio frames decoded from Opus in-band FEC (LBRR) in place of a lost packet, per second. */
+  audioFecFramesPerS: number[];
   /** Audio slots concealed (loss or underrun), % per second. */
   concealedPct: number[];
   /** Video frozen time within each second (ms, mean of both directions). */

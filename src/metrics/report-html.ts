@@ -36,7 +36,9 @@ const PLOTS: PlotSpec[] = [
     { key: "residualLossPct", label: "after recovery", color: "#9467bd" },
   ] },
   { title: "Recovery", unit: "packets/s", series: [
-    { key: "retransmittedPerS", label: "retransmitted (RTX used)", color: "#2ca02c" },
+    { key: "retransmittedPerS", label: "video packets retransmitted (RTX used)", color: "#2ca02c" },
+    { key: "fecRecoveredPerS", label: "video packets recovered by FEC", color: "#1f77b4" },
+    { key: "audioFecFramesPerS", label: "audio frames from Opus in-band FEC", color: "#ff7f0e" },
   ] },
   { title: "Concealment and freezes", unit: "% / ms", series: [
     { key: "concealedPct", label: "audio concealed (%)", color: "#ff7f0e" },

@@ -221,6 +221,8 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
         // Not recovered in time: video gaps given up, audio slots lost, and late packets.
         residual: get("videoReceive.reorder.skippedLost") + get("audioReceive.playout.expand"), // per second: gaps given up (incl. FEC seqs) + PLC frames
         rtx: get("rtxIn"),
+        fec: get("fecRecovered"),
+        audioFec: get("audioReceive.playout.fecRecoveredFrames"),
         slots: get("audioReceive.playout.outputFrames"),
         concealed: get("audioReceive.playout.expand"),
         wireBytes: emulated ? ns[`${dir}.bytesIn`] ?? 0 : sender.peer.stats().wireOutBytes ?? 0,
@@ -233,6 +235,8 @@ export async function runCall(options: CallOptions = {}): Promise<CallReport> {
         wireLossPct: (100 * d("lost")) / dSent,
         residualLossPct: (100 * d("residual")) / dSent,
         retransmittedPerS: d("rtx"),
+        fecRecoveredPerS: d("fec"),
+        audioFecFramesPerS: d("audioFec"),
         concealedPct: (100 * d("concealed")) / Math.max(1, d("slots")),
         jitterBufferMs: st["videoReceive.video-playout.delayMs"] ?? NaN,
         audioBufferMs: st["audioReceive.playout.bufferMs"] ?? NaN,
@@ -395,7 +399,7 @@ function buildReport(
 
   const timeline: CallTimeline = {
     t: [], videoKbps: [], audioKbps: [], wireLossPct: [], residualLossPct: [], videoLatencyMs: [], audioLatencyMs: [],
-    jitterBufferMs: [], audioBufferMs: [], psnrDb: [], fps: [], rttMs: [], retransmittedPerS: [], concealedPct: [], freezeMs: [],
+    jitterBufferMs: [], audioBufferMs: [], psnrDb: [], fps: [], rttMs: [], retransmittedPerS: [], fecRecoveredPerS: [], audioFecFramesPerS: [], concealedPct: [], freezeMs: [],
     capacityKbps: [], estimateKbps: [], sentKbps: [], queueDelayMs: [], videoHeight: [], videoFpsTarget: [],
   };
   for (let i = 0; i < Math.min(seconds, Math.ceil(o.durationS)); i++) {
@@ -421,6 +425,8 @@ function buildReport(
     timeline.audioBufferMs.push(avg((x) => x.audioBufferMs));
     timeline.rttMs.push(avg((x) => x.rttMs));
     timeline.retransmittedPerS.push(w.reduce((acc, x) => acc + x.retransmittedPerS, 0));
+    timeline.fecRecoveredPerS.push(w.reduce((acc, x) => acc + x.fecRecoveredPerS, 0));
+    timeline.audioFecFramesPerS.push(w.reduce((acc, x) => acc + x.audioFecFramesPerS, 0));
     timeline.concealedPct.push(avg((x) => x.concealedPct));
     // The path's series: both directions averaged, or A to B alone when only it has the bottleneck.
     const wp = o.rateDirection === "both" ? w : w.filter((x) => x === sides[1]!.metrics.series[i]);

@@ -26,6 +26,8 @@ export interface SeriesPoint {
   wireLossPct: number;
   residualLossPct: number;
   retransmittedPerS: number;
+  fecRecoveredPerS: number;
+  audioFecFramesPerS: number;
   concealedPct: number;
   jitterBufferMs: number;
   audioBufferMs: number;

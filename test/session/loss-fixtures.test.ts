@@ -34,6 +34,12 @@ describe("loss fixtures replayed through a call", () => {
     // costs a second round trip, both go out twice above 5% loss), p95 < 250 ms (today ~210).
     expect(v.freeze.percentOfCall).toBeLessThan(1);
     expect(v.latencyMs.p95).toBeLessThan(250);
+    // The report's "Recovery" plot: per second, what RTX and FEC recovered; over the call its
+    // FEC series adds up to the summary's count (the last second's drain may fall outside).
+    const perSecond = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    expect(perSecond(r.timeline.retransmittedPerS)).toBeGreaterThan(0);
+    expect(perSecond(r.timeline.fecRecoveredPerS)).toBeGreaterThan(0.9 * v.recoveredByFec);
+    expect(perSecond(r.timeline.fecRecoveredPerS)).toBeLessThanOrEqual(v.recoveredByFec);
   });
 
   it("random 20%: video keeps decoding at >= 20 fps, concealed audio < 5% (the issue's targets)", async () => {
