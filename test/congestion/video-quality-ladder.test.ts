@@ -98,7 +98,8 @@ describe("VideoQualityLadder: bitrate first, then frame rate, then resolution", 
     expect(label(d)).toBe("640x480@20");
     d = l.update(200_000, 7_700_000);
     expect(label(d)).toBe("480x360@20");
-    // A rate falling through several rungs within the hold costs one size change, not one per rung.
+    // A rate falling through several rungs within the hold costs one size change, not one per
+    // rung (the frame rate drops first, and that step starts the hold the jump below waits for).
     const m = vga();
     hold(m, 1_000_000, 0, 4_000_000);
     const sizes = new Set<string>();
@@ -107,6 +108,27 @@ describe("VideoQualityLadder: bitrate first, then frame rate, then resolution", 
       sizes.add(`${x.width}x${x.height}`);
     }
     expect([...sizes]).toEqual(["640x480", "160x120"]);
+  });
+
+  it("a bitrate under half of what the current resolution needs at its lowest frame rate jumps to the fit at once (no hold), once per hold", () => {
+    const l = vga();
+    hold(l, 1_000_000, 0, 3_000_000);
+    const lowestVga = l.states.filter((s) => s.width === 640).at(-1)!.minBitrateBps;
+    // Just above half: the frame rate drops, the resolution waits for the hold.
+    let d = l.update(0.55 * lowestVga, 3_100_000);
+    expect(d.width).toBe(640);
+    // Under half (a capacity drop to 1/3): straight to the state that fits, in this same update.
+    const m = vga();
+    hold(m, 1_000_000, 0, 3_000_000);
+    d = m.update(120_000, 3_100_000);
+    const fit = m.states.find((s) => s.minBitrateBps <= 120_000)!;
+    expect(label(d)).toBe(label(fit));
+    expect(d.width).toBeLessThan(640);
+    // With the factor at 0 the hold applies as before.
+    const n = vga({ collapseFactor: 0 });
+    hold(n, 1_000_000, 0, 3_000_000);
+    expect(n.update(120_000, 3_100_000).width).toBe(640);
+    expect(() => vga({ collapseFactor: 2 })).toThrow(InvalidOptionError);
   });
 
   it("steps up only after 3 s above 1.3 x the higher minimum, and 3 s after a step down", () => {
