@@ -57,6 +57,11 @@ export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
     this.extraUs = Math.max(0, extraUs);
   }
 
+  /** The jitter estimate alone, without the extra delay (µs). */
+  get jitterDelayUs(): number {
+    return this.estimator.targetUs();
+  }
+
   /** The delay the buffer is heading for: jitter estimate + extra, within the maximum (µs). */
   get targetDelayUs(): number {
     return Math.min(this.maxUs, this.estimator.targetUs() + this.extraUs);
