@@ -182,9 +182,10 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     expect(v.fpsDecoded).toBeGreaterThan(5);
     expect(fpsTail.reduce((a, b) => a + b, 0) / fpsTail.length).toBeGreaterThan(8);
     for (const h of heightTail) expect(h).toBeGreaterThan(0); // video never pauses after the start
-    // Not yet the target (p95 < 400 ms): today ~600 ms (was ~910 ms): 100 ms each way plus the
-    // video jitter buffer's NACK waits at this RTT. Margin to 800 ms.
-    expect(v.latencyMs.p95).toBeLessThan(800);
+    // Not yet the target (p95 < 400 ms): today ~470 ms (was ~600 ms before the retransmission
+    // wait had to fit a 300 ms capture-to-render budget, ~910 ms before that): 100 ms each way,
+    // and the frames that wait for a retransmission. Margin to 650 ms.
+    expect(v.latencyMs.p95).toBeLessThan(650);
     // The queue stays within what the trace's buffer allows once the start is over.
     expect(p95(queues(r, 5))).toBeLessThan(380);
   });
