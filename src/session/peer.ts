@@ -658,14 +658,13 @@ export class Peer {
     // While losses keep needing retransmission (3+ NACK rounds in 10 s), play video one RTT
     // later so recovered frames are in time instead of each one causing a stall.
     while (this.recentNackUs.length > 0 && nowUs - this.recentNackUs[0]! > 10_000_000) this.recentNackUs.shift();
-    // Not beyond 400 ms: when a full queue has made the RTT seconds long, no retransmission is
-    // in time anyway, and the delay would only stall the picture.
-    // Nor beyond the latency budget: one-way (RTT / 2) + jitter delay + this wait stays within
-    // it, so on a long path (3G, RTT ~250 ms) a retransmitted frame is shown late instead of
-    // every frame waiting for it.
+    // Within the latency budget: one-way (RTT / 2) + jitter delay + this wait stays under it,
+    // so on a long path (3G, RTT ~250 ms) a retransmitted frame is shown late instead of every
+    // frame waiting for it, and when a full queue has made the RTT seconds long there is no
+    // wait at all (no retransmission would be in time; it would only stall the picture).
     const playout = this.videoReceive?.playout;
     if (playout) {
-      const wanted = this.recentNackUs.length >= 3 ? Math.min(rtt + 20_000, 400_000) : 0;
+      const wanted = this.recentNackUs.length >= 3 ? rtt + 20_000 : 0;
       playout.setExtraDelayUs(Math.max(0, Math.min(wanted, VIDEO_LATENCY_BUDGET_US - rtt / 2 - playout.jitterDelayUs)));
     }
   }
