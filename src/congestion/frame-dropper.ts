@@ -12,7 +12,15 @@
  * while it holds more than `windowMs` of the target the next frame is dropped. Never more than
  * `maxGapMs` passes without a frame: a gap below WebRTC's freeze definition
  * (max(3 × frame interval, interval + 150 ms)) is a lower frame rate, not a freeze. A frame the
- * caller must send (a requested keyframe) passes regardless. Pure: time is an argument.
+ * caller must send (a requested keyframe) passes regardless.
+ *
+ * Congestion-window drops (libwebrtc's WebRTC-CongestionWindow DropFrame, on in Chrome): while
+ * the data in flight is over the congestion window, only the pushback's share of the frames
+ * is encoded (ratio 0.5: every other frame), within `maxGapMs` as well. The encoder's own
+ * rate control follows a lower target over several frames; skipped frames lower the rate on
+ * the next one, which is what empties a queue that the other direction's congestion keeps the
+ * feedback of. They do not count in the drop ratio (that measures encoder overshoot).
+ * Pure: time is an argument.
  */
 import { checkRange } from "../errors.js";
 
@@ -34,6 +42,8 @@ export interface FrameDropperStats {
   framesDropped: number;
   /** Frames passed although the bucket was over the window, because of `maxGapMs` or a forced frame. */
   framesForced: number;
+  /** Frames dropped because the data in flight was over the congestion window. */
+  framesDroppedCongestion: number;
   /** Bits in the bucket now. */
   levelBits: number;
   /** Share of recent frames dropped (0-1, smoothed over ~20 frames). */
@@ -50,7 +60,9 @@ export class FrameDropper {
   private lastLeakUs = NaN;
   private lastPassUs = -Infinity;
   private ratio = 0;
-  private readonly s = { framesPassed: 0, framesDropped: 0, framesForced: 0 };
+  private congestionRatio = 1;
+  private congestionCredit = 0;
+  private readonly s = { framesPassed: 0, framesDropped: 0, framesForced: 0, framesDroppedCongestion: 0 };
 
   constructor(options: FrameDropperOptions = {}) {
     this.windowUs = checkRange("windowMs", options.windowMs ?? 200, 10, 5_000) * 1000;
@@ -63,14 +75,32 @@ export class FrameDropper {
     this.rateBps = checkRange("targetRateBps", bps, 0, 1e10);
   }
 
+  /** Called with each keyframe's size as it is reported (the congestion window makes room for it). */
+  onKeyframe: ((bytes: number, nowUs: number) => void) | undefined;
+
+  /** The share of frames the congestion window lets through (0-1; 1: no congestion drops). */
+  setCongestionRatio(ratio: number): void {
+    this.congestionRatio = checkRange("congestionRatio", ratio, 0, 1);
+    if (ratio >= 1) this.congestionCredit = 0;
+  }
+
   /**
    * Whether to drop the frame captured now. `mustSend` (a keyframe was requested) passes it.
    * A frame that passes is expected to be encoded; report its size with `onEncoded`.
    */
   shouldDrop(nowUs: number, mustSend = false): boolean {
     this.leak(nowUs);
+    const mayDrop = !mustSend && nowUs - this.lastPassUs < this.maxGapUs;
+    if (this.congestionRatio < 1) {
+      this.congestionCredit = Math.min(1, this.congestionCredit + this.congestionRatio);
+      if (this.congestionCredit < 1 && mayDrop) {
+        this.s.framesDroppedCongestion++;
+        return true;
+      }
+      this.congestionCredit = Math.max(0, this.congestionCredit - 1);
+    }
     const over = this.rateBps > 0 && this.levelBits > (this.rateBps * this.windowUs) / 1e6;
-    if (over && !mustSend && nowUs - this.lastPassUs < this.maxGapUs) {
+    if (over && mayDrop) {
       this.s.framesDropped++;
       this.ratio += DROP_RATIO_WEIGHT * (1 - this.ratio);
       return true;
@@ -89,6 +119,7 @@ export class FrameDropper {
    */
   onEncoded(bytes: number, nowUs: number, keyframe = false): void {
     this.leak(nowUs);
+    if (keyframe && Number.isFinite(bytes) && bytes > 0) this.onKeyframe?.(bytes, nowUs);
     if (Number.isFinite(bytes) && bytes > 0) this.levelBits += keyframe ? Math.min(bytes * 8, (this.rateBps * this.windowUs) / 1e6) : bytes * 8;
     // Remember at most a second at the target: an old overshoot says nothing about now.
     if (this.rateBps > 0) this.levelBits = Math.min(this.levelBits, this.rateBps);

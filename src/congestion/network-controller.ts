@@ -132,6 +132,7 @@ export class NetworkController {
   private sentPacketsSeen = false;
   private clockUs = -Infinity;
   private lastFeedbackUs = -Infinity;
+  private feedbackIntervalMs = NaN;
   private lastTickUs = -Infinity;
   private lastLossUs = -Infinity;
   private lastRttUs = -Infinity;
@@ -190,6 +191,16 @@ export class NetworkController {
     return this.estimateBps;
   }
 
+  /** The congestion-window pushback's share of the estimate the target is now (0-1]. */
+  get pushbackRatio(): number {
+    return this.estimateBps > 0 ? Math.min(1, this.targetBps / this.estimateBps) : 1;
+  }
+
+  /** Whether a probe cluster has been requested, and whether one has been measured yet. */
+  get probing(): { requested: boolean; measured: boolean } {
+    return { requested: this.probeController.clustersCreated > 0, measured: this.nProbeResults > 0 };
+  }
+
   /** The current target for the encoders (bps): the estimate after congestion-window pushback. */
   get targetRateBps(): number {
     return this.targetBps;
@@ -202,6 +213,10 @@ export class NetworkController {
       this.nDroppedFeedback++;
       return undefined;
     }
+    // How often feedback arrives (smoothed; gaps over 1 s are outages, not the interval).
+    const gapMs = (nowUs - this.lastFeedbackUs) / 1000;
+    if (gapMs <= 1000) this.feedbackIntervalMs = Number.isNaN(this.feedbackIntervalMs) ? gapMs : this.feedbackIntervalMs + 0.1 * (gapMs - this.feedbackIntervalMs);
+    this.pushback.setFeedbackIntervalMs(this.feedbackIntervalMs);
     this.lastFeedbackUs = nowUs;
     this.advance(nowUs);
     this.startIfNeeded(nowUs);
@@ -301,6 +316,20 @@ export class NetworkController {
       if (Number.isFinite(dataInFlightBytes) && dataInFlightBytes >= 0) this.pushback.setDataInFlight(dataInFlightBytes);
       else this.nDroppedFields++;
     }
+  }
+
+  /**
+   * The video encoder produced a keyframe of `bytes` (optional): the congestion window makes
+   * room for it until it has been sent and acknowledged (see CongestionWindowPushback.allowBurst).
+   */
+  onKeyframe(bytes: number, nowUs: number): void {
+    if (!(bytes > 0) || !Number.isFinite(nowUs)) {
+      this.nDroppedInputs++;
+      return;
+    }
+    const rttMs = this.minFeedbackRttMs();
+    const sendMs = (bytes * 8000) / Math.max(this.targetBps, 1);
+    this.pushback.allowBurst(bytes, nowUs + ((Number.isNaN(rttMs) ? this.rttMs : rttMs) + this.pushback.windowQueueTimeMs + sendMs) * 1000);
   }
 
   /** A round-trip time measurement (ms; RTCP SR/RR, RFC 3550 6.4.1). */
@@ -491,7 +520,7 @@ export class NetworkController {
   private emit(nowUs: number): NetworkTargetUpdate | undefined {
     const estimate = Math.min(this.maxRateBps, Math.max(this.minRateBps, this.loss.rateBps));
     this.estimateBps = estimate;
-    const target = Math.min(this.maxRateBps, Math.max(this.minRateBps, this.pushback.apply(estimate)));
+    const target = Math.min(this.maxRateBps, Math.max(this.minRateBps, this.pushback.apply(estimate, nowUs)));
     this.targetBps = target;
     // ALR compares what is sent with what the sender may send: the pushed-back target, so our
     // own pushback is not taken for an application limit (which would trigger probes).

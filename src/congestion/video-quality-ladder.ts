@@ -169,6 +169,11 @@ export class VideoQualityLadder {
       for (let i = 0; i < n; i++) if (bitrate >= factor * minOf(i)) return i;
       return n;
     };
+    // The first decision starts where the bitrate fits: there is no earlier state to hold, and
+    // starting at the top would make the first keyframe, the largest frame of the call, at a
+    // size the path may not carry (640x480 of the test pattern was 33 KB at a 249 kbps target,
+    // two seconds of a 125 kbps 3G link) until the down hold had passed.
+    if (this.last === undefined) this.index = firstFit(1);
     // Bitrate rule, with hysteresis.
     const fit = firstFit(1);
     if (fit > this.index) {

@@ -12,7 +12,7 @@
  *   dropped and counted. The responder keeps no per-NACK state: memory is the history's bound.
  * Pure: time and RTT are arguments; returns the packets to send.
  */
-import { checkInt, checkRange } from "../errors.js";
+import { InvalidOptionError, checkInt, checkRange } from "../errors.js";
 import type { GenericNack } from "../rtcp/generic-nack.js";
 import { RtpPacket } from "../rtp/rtp-packet.js";
 import { RTX_OSN_BYTES, wrapRtx } from "../rtp/rtx.js";
@@ -68,6 +68,7 @@ export class NackResponder {
   private readonly defaultRttUs: number;
   private readonly duplicateAboveLoss: number;
   private loss = NaN;
+  private capBps = Infinity;
 
   // Media rate: bytes in the current and the previous half window.
   private winStartUs = NaN;
@@ -141,9 +142,21 @@ export class NackResponder {
     return ((this.prevWinBytes + this.winBytes) * 8 * 1e6) / spanUs;
   }
 
+  /**
+   * Caps the budget at the sender's congestion-control target (bits/s; Infinity lifts the
+   * cap), as libwebrtc sets its retransmission rate limiter's maximum to the target bitrate.
+   * Without it the budget's floor alone allows 100 kbps of retransmissions, which on a
+   * 125 kbps path whose queue has just overflowed is congestion collapse: the retransmissions
+   * of the dropped packets keep the queue full and are dropped in turn.
+   */
+  setRateCapBps(capBps: number): void {
+    if (!(capBps >= 0)) throw new InvalidOptionError(`Cannot cap the retransmission rate at ${capBps}: give bits/s >= 0 (Infinity for no cap)`);
+    this.capBps = capBps;
+  }
+
   /** The retransmission budget now, bits/s. */
   budgetBps(nowUs: number): number {
-    return Math.min(this.maxRateBps, Math.max(this.minRateBps, this.maxRateRatio * this.mediaRateBps(nowUs)));
+    return Math.min(this.capBps, this.maxRateBps, Math.max(this.minRateBps, this.maxRateRatio * this.mediaRateBps(nowUs)));
   }
 
   /**

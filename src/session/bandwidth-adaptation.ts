@@ -25,6 +25,15 @@ export interface BandwidthAdaptationOptions {
 /** A drop ratio above this lowers the rate the quality ladder sees (below it: noise, keyframes). */
 const DROP_RATIO_FOR_LADDER = 0.3;
 
+/**
+ * Longest wait for the first probe result before video starts anyway (µs). The initial probes
+ * (3x and 6x the start rate, sent with the first audio) measure the path within one RTT when
+ * its queue is empty; a first keyframe sent at once at the 300 kbps start (320x240 of the test
+ * pattern: 13 KB) is most of a second of a 125 kbps 3G link and fills its queue before any
+ * feedback returns, which then reads as 70% loss and collapsed the estimate to 30 kbps.
+ */
+const START_PROBE_WAIT_US = 1_000_000;
+
 /** The pushback floor a call uses (see the constructor). */
 const PUSHBACK_MIN_RATE_BPS = 100_000;
 
@@ -56,6 +65,8 @@ export class BandwidthAdaptation {
   private network: NetworkTargetUpdate;
   private readonly ladderMaxBps: number;
   private last: AdaptationDecision | undefined;
+  private firstDecisionUs = NaN;
+  private startProbeDone = false;
 
   constructor(options: BandwidthAdaptationOptions = {}) {
     if (options === null || typeof options !== "object") throw new InvalidOptionError("Cannot create a BandwidthAdaptation: options must be an object");
@@ -70,6 +81,7 @@ export class BandwidthAdaptation {
     const v = options.video;
     this.allocator = new BitrateAllocator({ audioMaxBps: options.audioMaxBitrateBps ?? 32_000, videoMaxBps: v?.maxBitrateBps ?? 2_500_000 });
     this.frameDropper = v ? new FrameDropper() : undefined;
+    if (this.frameDropper) this.frameDropper.onKeyframe = (bytes, nowUs) => this.controller.onKeyframe(bytes, nowUs);
     this.ladderMaxBps = v?.maxBitrateBps ?? Infinity;
     this.ladder = v ? new VideoQualityLadder({ captureWidth: v.captureWidth, captureHeight: v.captureHeight, captureFps: v.captureFps, maxBitrateBps: v.maxBitrateBps }) : undefined;
     this.network = {
@@ -134,6 +146,26 @@ export class BandwidthAdaptation {
     return s;
   }
 
+  /**
+   * Video waits at the start of a call until the initial probes have measured the path (or
+   * START_PROBE_WAIT_US has passed), so the first keyframe is sized for what the path carries;
+   * audio starts at once and the probes ride on it. Without probes there is nothing to wait for.
+   */
+  private waitingForStartProbe(nowUs: number): boolean {
+    if (this.startProbeDone || !this.ladder) return false;
+    if (Number.isNaN(this.firstDecisionUs)) this.firstDecisionUs = nowUs;
+    const probing = this.controller.probing;
+    if (!probing.requested || probing.measured || nowUs - this.firstDecisionUs >= START_PROBE_WAIT_US) this.startProbeDone = true;
+    return !this.startProbeDone;
+  }
+
+  /** The paused decision while video waits for the start probe (the ladder is not consulted yet). */
+  private heldVideo(): VideoQualityDecision {
+    const s = this.ladder!.states[this.ladder!.states.length - 1]!;
+    const n = this.ladder!.states.length;
+    return { width: s.width, height: s.height, fps: s.fps, bitrateBps: 0, paused: true, stateIndex: n, changed: this.last?.video === undefined, cpuLimited: false };
+  }
+
   private take(update: NetworkTargetUpdate | undefined, nowUs: number, queueUs: number): AdaptationDecision | undefined {
     if (!update) return undefined;
     this.network = update;
@@ -147,11 +179,12 @@ export class BandwidthAdaptation {
     // target at this format (the test pattern at 320x240 needs ~180 kbps even at the highest
     // quantizer): the ladder sees the rate it can really use, and steps down.
     const videoBps = allocation.videoPaused ? 0 : allocation.videoBitrateBps;
+    this.frameDropper?.setCongestionRatio(this.controller.pushbackRatio);
     const dropRatio = this.frameDropper?.dropRatioAt(nowUs) ?? 0;
     // Never below the lowest rung for that reason: drops call for a smaller picture, not a pause.
     const lowest = Math.min(videoBps, this.ladder?.pauseBelowBps ?? 0);
     const usable = dropRatio > DROP_RATIO_FOR_LADDER ? Math.max(lowest, videoBps * (1 - dropRatio)) : videoBps;
-    const video = this.ladder?.update(usable, nowUs, this.cpu.check(nowUs));
+    const video = this.waitingForStartProbe(nowUs) ? this.heldVideo() : this.ladder?.update(usable, nowUs, this.cpu.check(nowUs));
     if (video) video.bitrateBps = video.paused ? 0 : Math.min(videoBps, this.ladderMaxBps);
     this.last = { network: { ...n, probeClusters: probes }, allocation, video };
     return this.last;

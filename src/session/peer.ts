@@ -462,6 +462,7 @@ export class Peer {
   /** Sets the pacer, the Opus bitrate, and the video encoder's rate, frame rate and size. */
   private applyAdaptation(d: AdaptationDecision, nowUs: number): void {
     this.pacer?.applyNetworkUpdate(d.network, nowUs);
+    this.nackResponder?.setRateCapBps(d.network.targetRateBps);
     // The allocator's next split counts the audio RED copies the loss path chose.
     if (this.bandwidth && this.audioSend?.wrapper instanceof RedAudioEncoder) this.bandwidth.audioRedCopies = this.audioSend.wrapper.redundancy;
     const audio = this.audioSend?.encoder;

@@ -15,17 +15,40 @@ describe("CongestionWindowPushback (libwebrtc CongestionWindowPushbackController
     expect(p.dataWindowBytes).toBe((40_000 + 20_000) / 2);
   });
 
-  it("more than 1.5 windows in flight: x0.9 per update; 1..1.5: x0.95; recovers x1.05; under 10%: back to 1", () => {
+  it("over the window: down by the overfill (at least x0.9 above 1.5 windows, x0.95 above 1); recovers x1.05; under 10%: back to 1", () => {
     const p = new CongestionWindowPushback();
     p.updateWindow(50, 800_000); // 40 000 bytes
-    p.setDataInFlight(70_000);
-    expect(p.apply(800_000)).toBeCloseTo(720_000, 6);
-    p.setDataInFlight(50_000);
-    expect(p.apply(800_000)).toBeCloseTo(800_000 * 0.9 * 0.95, 6);
+    p.setDataInFlight(70_000); // 1.75 windows: x 1/1.75
+    expect(p.apply(800_000)).toBeCloseTo(800_000 / 1.75, 6);
+    p.setDataInFlight(42_000); // 1.05 windows: x0.95
+    expect(p.apply(800_000)).toBeCloseTo((800_000 / 1.75) * 0.95, 6);
     p.setDataInFlight(20_000);
-    expect(p.apply(800_000)).toBeCloseTo(800_000 * 0.9 * 0.95 * 1.05, 6);
+    expect(p.apply(800_000)).toBeCloseTo((800_000 / 1.75) * 0.95 * 1.05, 6);
     p.setDataInFlight(1_000);
     expect(p.apply(800_000)).toBe(800_000);
+  });
+
+  it("the window's queue time follows the feedback interval: 2 intervals + 50 ms, between 100 and 350 ms", () => {
+    const p = new CongestionWindowPushback();
+    expect(p.windowQueueTimeMs).toBe(350);
+    p.setFeedbackIntervalMs(50);
+    expect(p.windowQueueTimeMs).toBe(150);
+    p.updateWindow(100, 800_000);
+    expect(p.dataWindowBytes).toBe((250 * 800_000) / 8000);
+    p.setFeedbackIntervalMs(10);
+    expect(p.windowQueueTimeMs).toBe(100);
+    p.setFeedbackIntervalMs(250);
+    expect(p.windowQueueTimeMs).toBe(350);
+  });
+
+  it("a keyframe's burst is allowed on top of the window until it is due to be acknowledged", () => {
+    const p = new CongestionWindowPushback();
+    p.updateWindow(50, 800_000); // 40 000 bytes
+    p.allowBurst(33_000, 1_000_000);
+    p.setDataInFlight(60_000); // over the window, within window + burst
+    expect(p.apply(800_000, 500_000)).toBe(800_000);
+    p.setDataInFlight(60_000); // the burst has had its time: 1.5 windows
+    expect(p.apply(800_000, 1_000_000)).toBeCloseTo(800_000 / 1.5, 6);
   });
 
   it("does not push below the minimum, unless the estimate itself is lower", () => {
@@ -44,23 +67,23 @@ describe("CongestionWindowPushback (libwebrtc CongestionWindowPushbackController
     const p = new CongestionWindowPushback();
     p.updateWindow(50, 800_000); // 40 000 bytes
     p.setDataInFlight(70_000);
-    expect(p.apply(800_000)).toBeCloseTo(720_000, 6);
-    for (let i = 0; i < 20; i++) expect(p.apply(800_000)).toBeCloseTo(720_000, 6);
+    expect(p.apply(800_000)).toBeCloseTo(800_000 / 1.75, 6);
+    for (let i = 0; i < 20; i++) expect(p.apply(800_000)).toBeCloseTo(800_000 / 1.75, 6);
   });
 
   it("does not stack on a decrease of the estimate: the pushed target holds, then steps from there", () => {
     const p = new CongestionWindowPushback();
     p.updateWindow(50, 800_000);
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 2; i++) {
       p.setDataInFlight(70_000);
       p.apply(800_000);
     }
-    const pushed = 800_000 * 0.9 ** 5; // ~472 kbps
+    const pushed = 800_000 / 1.75 ** 2; // ~261 kbps
     expect(p.apply(800_000)).toBeCloseTo(pushed, 6);
-    expect(p.apply(600_000)).toBeCloseTo(pushed, 6); // the estimate fell to 600 kbps: still ~472, not 354
-    expect(p.apply(400_000)).toBeCloseTo(400_000, 6); // below the pushed target: ratio back to 1
+    expect(p.apply(600_000)).toBeCloseTo(pushed, 6); // the estimate fell to 600 kbps: still ~261, not 196
+    expect(p.apply(200_000)).toBeCloseTo(200_000, 6); // below the pushed target: ratio back to 1
     p.setDataInFlight(70_000);
-    expect(p.apply(400_000)).toBeCloseTo(360_000, 6);
+    expect(p.apply(200_000)).toBeCloseTo(200_000 / 1.75, 6);
   });
 
   it("validates options", () => {

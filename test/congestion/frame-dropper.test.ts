@@ -65,6 +65,33 @@ describe("FrameDropper (leaky bucket in front of the encoder)", () => {
     expect(run(d, 5_000_000, 30, 10_000)).toHaveLength(30);
   });
 
+  it("congestion-window drops (libwebrtc DropFrame): ratio 0.5 passes every other frame, 0.2 one in five within the 150 ms gap limit; 1 passes all", () => {
+    const d = new FrameDropper();
+    d.setTargetRate(1_000_000, 0); // the bucket never objects: only the congestion ratio drops
+    d.setCongestionRatio(0.5);
+    expect(run(d, 0, 30, 1_000)).toHaveLength(15);
+    d.setCongestionRatio(0.2);
+    const passed = run(d, 1_000_000, 30, 1_000);
+    expect(passed.length).toBeGreaterThanOrEqual(6);
+    expect(passed.length).toBeLessThanOrEqual(8); // 0.2 x 30 = 6, and never 150 ms without a frame
+    for (let i = 1; i < passed.length; i++) expect(passed[i]! - passed[i - 1]!).toBeLessThanOrEqual(150_000 + FRAME_US);
+    d.setCongestionRatio(1);
+    expect(run(d, 2_000_000, 30, 1_000)).toHaveLength(30);
+    expect(d.stats().framesDroppedCongestion).toBeGreaterThan(30);
+    expect(d.dropRatio).toBe(0); // they are not encoder overshoot
+    expect(() => d.setCongestionRatio(1.5)).toThrow(InvalidOptionError);
+  });
+
+  it("reports each keyframe's size to onKeyframe (the congestion window makes room for it)", () => {
+    const d = new FrameDropper();
+    const seen: number[] = [];
+    d.onKeyframe = (bytes) => seen.push(bytes);
+    d.setTargetRate(300_000, 0);
+    d.onEncoded(1_000, 0);
+    d.onEncoded(20_000, 33_333, true);
+    expect(seen).toEqual([20_000]);
+  });
+
   it("rejects bad options with a typed error naming the range", () => {
     expect(() => new FrameDropper({ windowMs: 0 })).toThrow(InvalidOptionError);
     expect(() => new FrameDropper({ maxGapMs: -1 })).toThrow(/maxGapMs/);

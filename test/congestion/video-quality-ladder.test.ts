@@ -63,6 +63,11 @@ describe("VideoQualityLadder: bitrate first, then frame rate, then resolution", 
     expect(d.bitrateBps).toBe(expected === "paused" ? 0 : bitrateBps);
   });
 
+  it("the first decision starts where the bitrate fits, not at the top rung (no first keyframe at 640x480 for a 120 kbps path)", () => {
+    expect(label(vga().update(120_000, 0))).toBe("320x240@20");
+    expect(label(vga().update(1_000_000, 0))).toBe("640x480@30");
+  });
+
   it("a falling bitrate reaches 160x120 between 60 and 100 kbps", () => {
     const l = vga();
     let at = NaN;

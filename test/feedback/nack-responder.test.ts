@@ -133,6 +133,18 @@ describe("NackResponder (RFC 4585 6.2.1 + RFC 4588)", () => {
     expect(r.stats()).toMatchObject({ retransmitted: 20, duplicated: 7, rateLimited: 0 });
   });
 
+  it("setRateCapBps caps the budget at the congestion-control target, under the 100 kbps floor too (libwebrtc's retransmission limiter)", () => {
+    const r = new NackResponder({ mediaSsrc: MEDIA, rtx: { ssrc: 2, payloadType: 97 } });
+    for (let i = 0; i < 100; i++) r.onPacketSent(packet(i), i * MS);
+    expect(r.budgetBps(100 * MS)).toBeGreaterThanOrEqual(100_000);
+    r.setRateCapBps(40_000);
+    expect(r.budgetBps(100 * MS)).toBe(40_000);
+    r.setRateCapBps(Infinity);
+    expect(r.budgetBps(100 * MS)).toBeGreaterThanOrEqual(100_000);
+    expect(() => r.setRateCapBps(-1)).toThrow(InvalidOptionError);
+    expect(() => r.setRateCapBps(Number.NaN)).toThrow(InvalidOptionError);
+  });
+
   it("rejects bad options", () => {
     expect(() => new NackResponder({ mediaSsrc: 1, duplicateAboveLoss: -0.1 })).toThrow(InvalidOptionError);
     expect(() => new NackResponder({ mediaSsrc: -1 })).toThrow(InvalidOptionError);

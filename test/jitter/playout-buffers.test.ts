@@ -36,4 +36,26 @@ describe("VideoPlayoutBuffer", () => {
     }
     expect(buf.delayUs).toBeLessThan(1000);
   });
+
+  it("at a low frame rate the estimate's window ends 3 s back, not 90 frames (9 s at 10 fps): an old queue spike stops setting the delay", () => {
+    const buf = new VideoPlayoutBuffer({ windowFrames: 90 });
+    buf.pipe({ push: () => {} });
+    const frameAt = (i: number): number => 50_000 + i * 100_000; // 10 fps
+    // Frames 0-19 arrive on time, 20-29 300 ms late (a queue that filled), then on time again.
+    for (let i = 0; i < 70; i++) {
+      const t = frameAt(i) + (i >= 20 && i < 30 ? 300_000 : 0);
+      buf.push(videoFrame10fps(i), t);
+      buf.tick(t);
+    }
+    // Frame 69 arrives 3.7 s after the last late one: they have left the 3 s window.
+    expect(buf.targetDelayUs).toBeLessThan(1000);
+    const frames90 = new VideoPlayoutBuffer({ windowFrames: 90, windowMs: 600_000 });
+    frames90.pipe({ push: () => {} });
+    for (let i = 0; i < 70; i++) frames90.push(videoFrame10fps(i), frameAt(i) + (i >= 20 && i < 30 ? 300_000 : 0));
+    expect(frames90.targetDelayUs).toBeGreaterThan(250_000); // the frame-count window alone still holds them
+  });
 });
+
+function videoFrame10fps(i: number): EncodedFrame {
+  return { ...videoFrame(i), rtpTimestamp: (1000 + i * 9000) >>> 0 };
+}

@@ -68,16 +68,29 @@ function sentOverLastSecond(r: TraceRun, i: number, dir: 0 | 1): number {
   return window.reduce((acc, s) => acc + s.sentKbps[dir], 0) / window.length;
 }
 
-/** First time (s) from `fromS` at which `ok` holds for every sample up to `untilS`, both directions; Infinity if never. */
-function holdsFrom(r: TraceRun, fromS: number, untilS: number, ok: (s: Sample, dir: 0 | 1, i: number) => boolean): number {
+/** Mean of one direction's rate over the 250 ms ending at each sample. */
+function sentOverLast250ms(r: TraceRun, i: number, dir: 0 | 1): number {
+  const n = Math.max(1, Math.round(250_000 / SAMPLE_US));
+  const window = r.samples.slice(Math.max(0, i - n + 1), i + 1);
+  return window.reduce((acc, s) => acc + s.sentKbps[dir], 0) / window.length;
+}
+
+/**
+ * First time (s) after `fromS` from which `ok` holds, both directions, for `forS` seconds in a
+ * row; Infinity if never. The issue's "sending rate below capacity within 1 s" and "queuing
+ * delay back under 100 ms within 2 s" read this way: the rate falls under, the queue gets back
+ * under, and they stay there (a later up-switch, seconds on, is a new event).
+ */
+function firstSustained(r: TraceRun, fromS: number, forS: number, ok: (s: Sample, dir: 0 | 1, i: number) => boolean): number {
   let since = Infinity;
-  r.samples.forEach((s, i) => {
-    if (s.tS <= fromS || s.tS > untilS) return;
-    const good = ok(s, 0, i) && ok(s, 1, i);
-    if (!good) since = Infinity;
+  for (let i = 0; i < r.samples.length; i++) {
+    const s = r.samples[i]!;
+    if (s.tS <= fromS) continue;
+    if (!(ok(s, 0, i) && ok(s, 1, i))) since = Infinity;
     else if (!Number.isFinite(since)) since = s.tS;
-  });
-  return since;
+    if (s.tS - since >= forS - 1e-9) return since;
+  }
+  return Infinity;
 }
 
 /** Rate into the bottleneck over capacity offered, both directions, between two times (%). */
@@ -116,27 +129,28 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     // Under the capacity from then until 16 s (as the forward-only test below): later the
     // estimate climbs back to the capacity (AIMD's additive increase, which may touch 1.05x it
     // before 20 s); the mean queue over 17-20 s checks that the climb does not fill the queue.
-    const below = holdsFrom(r, 10, 16, (_s, dir, i) => sentOverLastSecond(r, i, dir) <= 200 * 1.05) - 10;
-    const drained = holdsFrom(r, 10, 20, (s, dir) => !(s.queueMs[dir] >= 100)) - 10;
+    const below = firstSustained(r, 10, 1, (_s, dir, i) => sentOverLast250ms(r, i, dir) <= 200 * 1.05) - 10;
+    const drained = firstSustained(r, 10, 1, (s, dir) => !(s.queueMs[dir] >= 100)) - 10;
     const after = r.report.video!.freeze.intervalsMs.filter(([, end]) => end > 10_000);
     const longest = Math.max(0, ...after.map(([a, b]) => Math.min(b, 20_000) - Math.max(a, 10_000)));
     const tail = r.report.timeline.estimateKbps.slice(13, 16);
     const late = r.samples.filter((x) => x.tS > 17 && x.tS <= 20).flatMap((x) => x.queueMs.filter((q) => Number.isFinite(q)));
     const lateQueueMs = late.reduce((p, q) => p + q, 0) / Math.max(1, late.length);
     console.log(`step: rate under capacity ${below.toFixed(1)} s after the drop, queue < 100 ms ${drained.toFixed(1)} s after, mean queue 17-20 s ${lateQueueMs.toFixed(0)} ms, longest freeze ${longest.toFixed(0)} ms, estimate 13-16 s ${tail.map((x) => x.toFixed(0)).join(" ")} kbps`);
-    // Not the targets yet (under capacity within 1 s, queue < 100 ms within 2 s, no freeze
-    // > 500 ms). The trace applies to both directions, so each side's feedback waits in the
-    // other side's full queue (a 300 ms buffer at 1 Mbps holds 1.5 s at 200 kbps, and fills in
-    // 0.4 s), and the measured queue lags the real one by the queue itself. What acts first is
-    // the congestion-window pushback (data in flight), then the standing-queue cut (the queue
-    // read from TWCC, StandingQueueDetector) drains it at 0.3-0.5x the delivered rate and sets
-    // the estimate back to 0.85x that rate once drained; the frame dropper holds the encoder
-    // to its falling target (libvpx alone kept sending ~900 kbps for 0.5 s), and the ladder
-    // steps to 160x120 in one keyframe. Today: sent rate under capacity 1.8 s after the drop
-    // (was ~9 s), queue < 100 ms ~5.9 s after (was never within the 10 s), mean queue 17-20 s
-    // ~40 ms (was ~300), longest freeze ~1.7-2.4 s (was 7.3 s). Margins below.
-    expect(below).toBeLessThanOrEqual(3);
-    expect(drained).toBeLessThanOrEqual(8);
+    // Targets: under capacity within 1 s, queue < 100 ms within 2 s, no freeze > 500 ms. The
+    // trace applies to both directions, so each side's feedback waits in the other side's
+    // filling queue (a 300 ms buffer at 1 Mbps holds 1.5 s at 200 kbps, and fills in 0.4 s).
+    // What acts first is the congestion-window pushback: its window's queue time follows the
+    // feedback interval (150 ms at 1 Mbps, not libwebrtc's fixed 350), a keyframe's burst is
+    // allowed for, the target falls by the overfill each tick, and the frame dropper passes only
+    // the pushback's share of frames (libwebrtc's DropFrame); then the standing-queue cut and
+    // the ladder (160x120 in one keyframe). Today (seed 1, codec time not modelled): under
+    // capacity 0.9 s after the drop (met), queue < 100 ms 2.6 s after (not yet: the queue peaks
+    // at ~1.1 s before the pushback has acted, and draining that at 200 kbps while still sending
+    // audio and small frames takes ~1.5 s), mean queue 17-20 s ~17 ms, longest freeze ~380 ms
+    // (met; it was 1.7-2.4 s). Margins below.
+    expect(below).toBeLessThanOrEqual(1.5);
+    expect(drained).toBeLessThanOrEqual(4);
     expect(lateQueueMs).toBeLessThan(100);
     // The estimate settles near the new capacity instead of the 30 kbps minimum.
     for (const e of tail) expect(e).toBeGreaterThan(70);
@@ -144,27 +158,25 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     // Video keeps a rung in the seconds after the drain in at least one direction.
     const heights = r.report.timeline.videoHeight.slice(14, 17);
     for (const h of heights) expect(h).toBeGreaterThan(0);
-    expect(longest).toBeLessThan(5_000);
+    expect(longest).toBeLessThan(1_000);
   });
 
   it("step 1 Mbps -> 200 kbps at 10 s on the forward path only (RFC 8867 5.1, feedback path uncongested): under capacity within 1 s, queue < 100 ms within 2 s, no freeze over 500 ms (issue 5 targets)", async () => {
     const r = await replay("step-1m-200k-1m", { durationS: 16, rateDirection: "a-to-b" });
     // Only A -> B (direction 0) has the bottleneck.
-    const holdsA = (ok: (s: Sample, i: number) => boolean): number => holdsFrom(r, 10, 16, (s, dir, i) => dir === 1 || ok(s, i)) - 10;
-    const below = holdsA((_s, i) => sentOverLastSecond(r, i, 0) <= 200 * 1.05);
-    const drained = holdsA((s) => !(s.queueMs[0] >= 100));
+    const sustainedA = (ok: (s: Sample, i: number) => boolean): number => firstSustained(r, 10, 1, (s, dir, i) => dir === 1 || ok(s, i)) - 10;
+    const below = sustainedA((_s, i) => sentOverLast250ms(r, i, 0) <= 200 * 1.05);
+    const drained = sustainedA((s) => !(s.queueMs[0] >= 100));
     const after = r.report.video!.freeze.intervalsMs.filter(([, end]) => end > 10_000);
     const longest = Math.max(0, ...after.map(([a, b]) => Math.min(b, 16_000) - Math.max(a, 10_000)));
     console.log(`step, forward path only: rate under capacity ${below.toFixed(1)} s after the drop, queue < 100 ms ${drained.toFixed(1)} s after, longest freeze ${longest.toFixed(0)} ms, queue p95 10-16 s ${p95(r.samples.filter((x) => x.tS > 10).map((x) => x.queueMs[0])).toFixed(0)} ms`);
-    // Not yet the targets at 320x240 (today ~1.3 s, ~2.9 s, 960-1500 ms, which varies with the
-    // measured codec time; at 640x480 with `rtcpipe call --rate-direction a-to-b` the longest
-    // freeze was ~360 ms): the queued packet
-    // train (QueuedTrainRate) cuts the estimate ~0.3 s after the drop, but what the pacer and the
-    // encoder already hold still goes out. Margins below; the both-directions step above is
-    // slower because its feedback waits in the other side's queue.
-    expect(below).toBeLessThanOrEqual(2);
-    expect(drained).toBeLessThanOrEqual(4);
-    expect(longest).toBeLessThan(2_500);
+    // Today at 320x240 (seed 1, codec time not modelled): under capacity 0.9 s after the drop
+    // (target 1 s, met), queue < 100 ms 2.3 s after and longest freeze ~540 ms (targets 2 s and
+    // 500 ms, not yet at this size; at 640x480 with `rtcpipe call --rate-direction a-to-b`
+    // 1.8 s and ~310 ms). Margins below.
+    expect(below).toBeLessThanOrEqual(1.5);
+    expect(drained).toBeLessThanOrEqual(3.5);
+    expect(longest).toBeLessThan(1_500);
     expect(r.report.bandwidth!.utilizationPct).toBeGreaterThan(30);
   });
 
@@ -174,8 +186,9 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     const fpsTail = r.report.timeline.fps.slice(10);
     const heightTail = r.report.timeline.videoHeight.slice(10);
     console.log(`3G: audio concealed ${r.report.audio!.concealedPct.toFixed(1)}%, fps ${v.fpsDecoded.toFixed(1)} (10-20 s ${fpsTail.join(" ")}), heights ${heightTail.join(" ")}, p95 latency ${v.latencyMs.p95.toFixed(0)} ms, utilization ${utilizationPct(r, 2, 20).toFixed(0)}%`);
-    // The issue's target (never above 3%): today 2.4-3.0% over the call, most of it in the first
-    // two seconds, while the 300 kbps start overfills the 125 kbps link. Margin to 4.5%.
+    // The issue's target (never above 3%): today ~1.9% (was 2.4-3.0% while the first keyframe,
+    // sent at the 300 kbps start, overfilled the 125 kbps link; video now waits for the first
+    // probe result, see BandwidthAdaptation). Margin to 4.5%.
     expect(r.report.audio!.concealedPct).toBeLessThan(4.5);
     // Not yet the target (>= 10 fps at 160x120 or better): ~7 fps over the call, ~11 fps from
     // 10 s on, at 160x120 (the ladder's smallest rung; 80x60 is no longer used).
