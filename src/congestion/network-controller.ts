@@ -133,6 +133,7 @@ export class NetworkController {
   private clockUs = -Infinity;
   private lastFeedbackUs = -Infinity;
   private feedbackIntervalMs = NaN;
+  private firstFeedbackUs = NaN;
   private lastTickUs = -Infinity;
   private lastLossUs = -Infinity;
   private lastRttUs = -Infinity;
@@ -196,9 +197,9 @@ export class NetworkController {
     return this.estimateBps > 0 ? Math.min(1, this.targetBps / this.estimateBps) : 1;
   }
 
-  /** Whether a probe cluster has been requested, and whether one has been measured yet. */
-  get probing(): { requested: boolean; measured: boolean } {
-    return { requested: this.probeController.clustersCreated > 0, measured: this.nProbeResults > 0 };
+  /** Whether a probe cluster has been requested, whether one has been measured yet, and when the first feedback came (µs, NaN before). */
+  get probing(): { requested: boolean; measured: boolean; firstFeedbackUs: number } {
+    return { requested: this.probeController.clustersCreated > 0, measured: this.nProbeResults > 0, firstFeedbackUs: this.firstFeedbackUs };
   }
 
   /** The current target for the encoders (bps): the estimate after congestion-window pushback. */
@@ -218,6 +219,7 @@ export class NetworkController {
     if (gapMs <= 1000) this.feedbackIntervalMs = Number.isNaN(this.feedbackIntervalMs) ? gapMs : this.feedbackIntervalMs + 0.1 * (gapMs - this.feedbackIntervalMs);
     this.pushback.setFeedbackIntervalMs(this.feedbackIntervalMs);
     this.lastFeedbackUs = nowUs;
+    if (Number.isNaN(this.firstFeedbackUs)) this.firstFeedbackUs = nowUs;
     this.advance(nowUs);
     this.startIfNeeded(nowUs);
     this.nFeedbacks++;

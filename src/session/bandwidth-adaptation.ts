@@ -34,6 +34,13 @@ const DROP_RATIO_FOR_LADDER = 0.3;
  */
 const START_PROBE_WAIT_US = 1_000_000;
 
+/**
+ * Once feedback has started, the wait ends this long after it even without a probe result (µs):
+ * the probe packets may have been lost (a peer whose receiver was not ready yet); the feedback
+ * that follows says as much about the path as the probe would have.
+ */
+const START_PROBE_AFTER_FEEDBACK_US = 150_000;
+
 /** The pushback floor a call uses (see the constructor). */
 const PUSHBACK_MIN_RATE_BPS = 100_000;
 
@@ -148,14 +155,16 @@ export class BandwidthAdaptation {
 
   /**
    * Video waits at the start of a call until the initial probes have measured the path (or
-   * START_PROBE_WAIT_US has passed), so the first keyframe is sized for what the path carries;
+   * feedback has come for a while, or START_PROBE_WAIT_US has passed), so the first keyframe is
+   * sized for what the path carries;
    * audio starts at once and the probes ride on it. Without probes there is nothing to wait for.
    */
   private waitingForStartProbe(nowUs: number): boolean {
     if (this.startProbeDone || !this.ladder) return false;
     if (Number.isNaN(this.firstDecisionUs)) this.firstDecisionUs = nowUs;
     const probing = this.controller.probing;
-    if (!probing.requested || probing.measured || nowUs - this.firstDecisionUs >= START_PROBE_WAIT_US) this.startProbeDone = true;
+    const feedbackLongEnough = nowUs - probing.firstFeedbackUs >= START_PROBE_AFTER_FEEDBACK_US;
+    if (!probing.requested || probing.measured || feedbackLongEnough || nowUs - this.firstDecisionUs >= START_PROBE_WAIT_US) this.startProbeDone = true;
     return !this.startProbeDone;
   }
 
