@@ -38,6 +38,7 @@ export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
   private readonly usPerTick: number;
   private extraUs: number;
   private readonly maxUs: number;
+  private budgetUs = Infinity;
   private readonly capacity: number;
   private readonly unwrapper = new TimestampUnwrapper();
   private readonly estimator: RelativeDelayEstimator;
@@ -64,6 +65,15 @@ export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
     this.extraUs = Math.max(0, extraUs);
   }
 
+  /**
+   * The most delay (jitter + extra) the owner's latency budget leaves for this buffer (µs;
+   * Infinity: only `maxDelayMs`). A frame later than that is shown late (a short stall) rather
+   * than every frame of the next seconds being held for it.
+   */
+  setDelayBudgetUs(budgetUs: number): void {
+    this.budgetUs = Math.max(0, budgetUs);
+  }
+
   /** The jitter estimate alone, without the extra delay (µs). */
   get jitterDelayUs(): number {
     return this.estimator.targetUs();
@@ -71,7 +81,7 @@ export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
 
   /** The delay the buffer is heading for: jitter estimate + extra, within the maximum (µs). */
   get targetDelayUs(): number {
-    return Math.min(this.maxUs, this.estimator.targetUs() + this.extraUs);
+    return Math.min(this.maxUs, this.budgetUs, this.estimator.targetUs() + this.extraUs);
   }
 
   /**

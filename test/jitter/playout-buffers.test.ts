@@ -56,6 +56,21 @@ describe("VideoPlayoutBuffer", () => {
   });
 });
 
+describe("VideoPlayoutBuffer delay budget", () => {
+  it("setDelayBudgetUs caps jitter + extra delay: late frames are shown late instead of holding every frame", () => {
+    const buf = new VideoPlayoutBuffer({ windowFrames: 90 });
+    buf.pipe({ push: () => {} });
+    for (let i = 0; i < 90; i++) buf.push(videoFrame(i), 50_000 + i * 33_333 + (i % 10 === 0 ? 300_000 : 0));
+    expect(buf.targetDelayUs).toBeGreaterThan(250_000); // every tenth frame 300 ms late: p95 covers it
+    buf.setDelayBudgetUs(150_000);
+    expect(buf.targetDelayUs).toBe(150_000);
+    buf.setExtraDelayUs(100_000);
+    expect(buf.targetDelayUs).toBe(150_000);
+    buf.setDelayBudgetUs(Infinity);
+    expect(buf.targetDelayUs).toBeGreaterThan(350_000);
+  });
+});
+
 function videoFrame10fps(i: number): EncodedFrame {
   return { ...videoFrame(i), rtpTimestamp: (1000 + i * 9000) >>> 0 };
 }
