@@ -134,6 +134,7 @@ export class NetworkController {
   private lastFeedbackUs = -Infinity;
   private feedbackIntervalMs = NaN;
   private firstFeedbackUs = NaN;
+  private lastValidFeedbackUs = -Infinity;
   private lastTickUs = -Infinity;
   private lastLossUs = -Infinity;
   private lastRttUs = -Infinity;
@@ -214,12 +215,7 @@ export class NetworkController {
       this.nDroppedFeedback++;
       return undefined;
     }
-    // How often feedback arrives (smoothed; gaps over 1 s are outages, not the interval).
-    const gapMs = (nowUs - this.lastFeedbackUs) / 1000;
-    if (gapMs <= 1000) this.feedbackIntervalMs = Number.isNaN(this.feedbackIntervalMs) ? gapMs : this.feedbackIntervalMs + 0.1 * (gapMs - this.feedbackIntervalMs);
-    this.pushback.setFeedbackIntervalMs(this.feedbackIntervalMs);
     this.lastFeedbackUs = nowUs;
-    if (Number.isNaN(this.firstFeedbackUs)) this.firstFeedbackUs = nowUs;
     this.advance(nowUs);
     this.startIfNeeded(nowUs);
     this.nFeedbacks++;
@@ -265,10 +261,17 @@ export class NetworkController {
       if (!this.sentPacketsSeen) this.alr.onBytesSent(s.sizeBytes, s.sendTimeUs);
       if (rx === undefined) this.nLost++;
     }
+    // A feedback none of whose packets was usable is ignored as a whole, its in-flight figure too.
+    if (valid.length === 0) return this.emit(nowUs);
     const inFlight = update.dataInFlightBytes;
     if (typeof inFlight === "number" && Number.isFinite(inFlight) && inFlight >= 0) this.pushback.setDataInFlight(inFlight);
     else this.nDroppedFields++;
-    if (valid.length === 0) return this.emit(nowUs);
+    // How often useful feedback arrives (smoothed; gaps over 1 s are outages, not the interval).
+    const gapMs = (nowUs - this.lastValidFeedbackUs) / 1000;
+    if (gapMs <= 1000) this.feedbackIntervalMs = Number.isNaN(this.feedbackIntervalMs) ? gapMs : this.feedbackIntervalMs + 0.1 * (gapMs - this.feedbackIntervalMs);
+    this.pushback.setFeedbackIntervalMs(this.feedbackIntervalMs);
+    this.lastValidFeedbackUs = nowUs;
+    if (Number.isNaN(this.firstFeedbackUs)) this.firstFeedbackUs = nowUs;
 
     const sorted = this.sortedReceived(valid);
     this.updateFeedbackRtt(sorted, nowUs);

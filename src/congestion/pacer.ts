@@ -9,8 +9,9 @@
  *   sent stay within rate x window + max(burst, one packet) (+ bypassing audio, see below);
  * - strict priority: audio, retransmissions, video, FEC, padding (PacerQueue; libwebrtc's
  *   PrioritizedPacketQueue/RoundRobinPacketQueue puts audio and retransmissions first too);
- *   audio may bypass the budget (libwebrtc does not pace audio by default) but its bytes are
- *   still counted in the debt so video yields to it;
+ *   audio may bypass the budget (libwebrtc does not pace audio by default); its bytes count
+ *   in the debt (video yields to it) unless `countBypassingAudio` is false, as libwebrtc's
+ *   default (account_for_audio off: the pacing rate is then for everything but audio);
  * - queue time limit: when the queue would take longer than `maxQueueTimeUs` (libwebrtc's
  *   kMaxExpectedQueueLength = 2 s) the drain rate rises to queued bytes / (limit − average
  *   queue time), at least 1 ms, as libwebrtc's drain_large_queues does; a hard cap on packets
@@ -58,6 +59,8 @@ export interface PacerOptions<T> {
   maxQueuedBytes?: number;
   /** Audio leaves at once, outside the budget (default true). */
   audioBypassesBudget?: boolean;
+  /** Audio that bypasses the budget still adds to the debt, so video yields to it (default true). */
+  countBypassingAudio?: boolean;
   /** Abandon a probe cluster not done this long after it was created, µs (default 5 000 000). */
   probeClusterTimeoutUs?: number;
   /** Largest padding packet to ask for, bytes (default 1 200). */
@@ -120,6 +123,7 @@ export class Pacer<T> {
   private readonly maxPackets: number;
   private readonly maxBytes: number;
   private readonly audioBypass: boolean;
+  private readonly countBypassingAudio: boolean;
   private readonly probeTimeoutUs: number;
   private readonly maxPaddingBytes: number;
   private readonly generatePadding: PacerOptions<T>["generatePadding"];
@@ -160,6 +164,7 @@ export class Pacer<T> {
     this.maxPackets = checkInt("maxQueuedPackets", options.maxQueuedPackets ?? 10_000, 1, 10_000_000);
     this.maxBytes = checkInt("maxQueuedBytes", options.maxQueuedBytes ?? 8_000_000, 1_500, 1e10);
     this.audioBypass = options.audioBypassesBudget ?? true;
+    this.countBypassingAudio = options.countBypassingAudio ?? true;
     this.probeTimeoutUs = checkRange("probeClusterTimeoutUs", options.probeClusterTimeoutUs ?? 5_000_000, 1_000, 60_000_000);
     this.maxPaddingBytes = checkInt("maxPaddingSizeBytes", options.maxPaddingSizeBytes ?? 1_200, 1, 65_535);
     this.generatePadding = options.generatePadding;
@@ -480,7 +485,9 @@ export class Pacer<T> {
 
   private send(p: PacedPacket<T>, clusterId: number, nowUs: number): void {
     p.probeClusterId = clusterId;
-    this.mediaDebtBytes = Math.min(this.mediaDebtBytes + p.sizeBytes, Math.max(p.sizeBytes, (this.pacingRate * MAX_DEBT_US) / 8e6));
+    if (this.countBypassingAudio || !(this.audioBypass && p.kind === "audio")) {
+      this.mediaDebtBytes = Math.min(this.mediaDebtBytes + p.sizeBytes, Math.max(p.sizeBytes, (this.pacingRate * MAX_DEBT_US) / 8e6));
+    }
     if (p.kind !== "padding") this.seenMedia = true;
     if (!(this.audioBypass && p.kind === "audio")) this.lastSendUs = nowUs;
     const k = packetKindPriority(p.kind);

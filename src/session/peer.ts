@@ -36,7 +36,7 @@ import { TransportFeedbackGenerator } from "../congestion/transport-feedback-gen
 import { TransportWideSequenceNumber } from "../rtp/transport-wide-sequence-number.js";
 import type { TransportFeedback } from "../rtcp/transport-feedback.js";
 import { VideoFormatAdapter } from "../media/video-format-adapter.js";
-import { BandwidthAdaptation, type AdaptationDecision, type BandwidthAdaptationOptions } from "./bandwidth-adaptation.js";
+import { BandwidthAdaptation, SEND_SIDE_PACING_FACTOR, type AdaptationDecision, type BandwidthAdaptationOptions } from "./bandwidth-adaptation.js";
 
 export interface SrtpKeys {
   masterKey: Uint8Array;
@@ -206,7 +206,11 @@ export class Peer {
       }
       const startBps = this.bandwidth.controller.targetRateBps;
       this.pacer = new Pacer<RtpPacket>({
-        pacingRateBps: startBps * 2.5,
+        pacingRateBps: startBps * SEND_SIDE_PACING_FACTOR,
+        // Audio is neither paced nor counted (libwebrtc's default, account_for_audio off): 1.1x
+        // the whole target is then for video, FEC and retransmissions, the slack that drains
+        // their bursts.
+        countBypassingAudio: false,
         generatePadding: (sizeBytes) => this.paddingPackets(sizeBytes),
       });
       this.pacer.pipe({ push: (p, t) => this.emit(p.item, p.kind, t, p.probeClusterId) });

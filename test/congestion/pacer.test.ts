@@ -78,6 +78,19 @@ describe("Pacer: priority (libwebrtc PacingController / PrioritizedPacketQueue o
     expect(sent.at(-1)!.atUs).toBe(1_000);
   });
 
+  it("bypassing audio counts in the debt by default (video yields to it); with countBypassingAudio false it does not (libwebrtc's default)", () => {
+    const video10AfterAudio = (countBypassingAudio: boolean): number => {
+      const { pacer, sent } = makePacer({ pacingRateBps: 100_000, burstUs: 0, countBypassingAudio });
+      for (let i = 0; i < 10; i++) pacer.enqueue(item("audio"), "audio", 125, 0); // 10 ms of budget each
+      pacer.tick(0);
+      for (let i = 0; i < 10; i++) pacer.enqueue(item("video"), "video", 1250, 0);
+      runUntil(pacer, 0, 2_000_000);
+      return sent.filter((s) => s.kind === "video").at(-1)!.atUs;
+    };
+    // 10 x 1250 bytes at 100 kbps is 1 s; the 1250 bytes of audio add 100 ms when counted.
+    expect(video10AfterAudio(true) - video10AfterAudio(false)).toBe(100_000);
+  });
+
   it("without bypass, audio waits for the budget but still goes first", () => {
     const { pacer, sent } = makePacer({ pacingRateBps: 100_000, burstUs: 0, audioBypassesBudget: false });
     pacer.enqueue(item("video"), "video", 1250, 0);
