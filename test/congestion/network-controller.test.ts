@@ -107,6 +107,9 @@ describe("NetworkController (libwebrtc GoogCcNetworkController shape)", () => {
     expect(c.onRttMs(90, 10 * MS)).toBeUndefined(); // time going backwards
     expect(c.onProcessInterval(-5)).toBeUndefined();
     expect(c.stats().droppedInputs).toBe(9);
+    // A keyframe report with an absurd size or time is dropped and counted too.
+    for (const [bytes, t] of [[-1, 30 * MS], [NaN, 30 * MS], [1000, NaN]] as const) c.onKeyframe(bytes, t);
+    expect(c.stats().droppedInputs).toBe(12);
   });
 
   it("sustained 30% loss reports bring the target down, limited by loss, never below the minimum", () => {
