@@ -337,6 +337,15 @@ export class NetworkController {
     this.pushback.allowBurst(bytes, nowUs + ((Number.isNaN(rttMs) ? this.rttMs : rttMs) + this.pushback.windowQueueTimeMs + sendMs) * 1000);
   }
 
+  /** The owner's video is paused for lack of rate: probe for room (ProbeController.probeForRoom); the clusters go out with the next update. */
+  requestProbeForRoom(nowUs: number): void {
+    if (!Number.isFinite(nowUs)) {
+      this.nDroppedInputs++;
+      return;
+    }
+    if (this.started) this.addProbes(this.probeController.probeForRoom(nowUs));
+  }
+
   /** A round-trip time measurement (ms; RTCP SR/RR, RFC 3550 6.4.1). */
   onRttMs(rttMs: number, nowUs: number): NetworkTargetUpdate | undefined {
     if (!this.timeOk(nowUs, this.lastRttUs) || typeof rttMs !== "number" || !Number.isFinite(rttMs) || rttMs < 0 || rttMs > MAX_RTT_MS) {

@@ -21,6 +21,8 @@ const MAX_WAITING_FOR_RESULT_US = 1_000_000;
 /** libwebrtc alr_probing_interval 5 s, alr_probe_scale 2. */
 const ALR_PROBING_INTERVAL_US = 5_000_000;
 const ALR_PROBE_SCALE = 2;
+/** Between probes for room while video is paused (ours; libwebrtc's ALR probing waits 5 s). */
+const PAUSED_PROBE_INTERVAL_US = 2_000_000;
 /** libwebrtc kBitrateDropThreshold 0.66: a fall below 66% of the estimate is a large drop. */
 const BITRATE_DROP_THRESHOLD = 0.66;
 /** libwebrtc kBitrateDropTimeout 5 s: recovery probes only within 5 s of the drop. */
@@ -124,6 +126,18 @@ export class ProbeController {
       return this.initiate(nowUs, [suggestedBps], false);
     }
     return NO_PROBES;
+  }
+
+  /**
+   * The owner's video is paused for lack of rate while the rest of the target goes to audio (so
+   * the sender is not application-limited and ALR probing never starts): a probe at 2x the
+   * estimate every PAUSED_PROBE_INTERVAL_US finds room for video sooner than AIMD's climb at a
+   * few kbps per second (a 3G side stayed paused for 5-9 s). Further probes follow while
+   * results come in above 0.7 of their rate.
+   */
+  probeForRoom(nowUs: number): readonly ProbeCluster[] {
+    if (this.state !== "complete" || this.estimateBps <= 0 || nowUs - this.lastProbeStartUs < PAUSED_PROBE_INTERVAL_US) return NO_PROBES;
+    return this.initiate(nowUs, [ALR_PROBE_SCALE * this.estimateBps], true);
   }
 
   /** Periodic work: time out a probe that got no result; ALR probing. */

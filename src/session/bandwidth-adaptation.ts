@@ -205,6 +205,7 @@ export class BandwidthAdaptation {
     const usable = dropRatio > DROP_RATIO_FOR_LADDER ? Math.max(lowest, videoBps * (1 - dropRatio)) : videoBps;
     const video = this.waitingForStartProbe(nowUs) ? this.heldVideo() : this.ladder?.update(usable, nowUs, this.cpu.check(nowUs));
     if (video) video.bitrateBps = video.paused ? 0 : Math.min(videoBps, this.ladderMaxBps);
+    if (video?.paused && this.startProbeDone) this.controller.requestProbeForRoom(nowUs);
     this.last = { network: { ...n, probeClusters: probes }, allocation, video };
     return this.last;
   }

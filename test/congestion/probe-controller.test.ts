@@ -78,6 +78,18 @@ describe("ProbeController (libwebrtc ProbeController: 3x and 6x at start, furthe
     expect(small.requestProbe(3.5 * S)).toEqual([]);
   });
 
+  it("probes for room while video is paused: 2x the estimate, at most every 2 s, none while probes are out", () => {
+    const p = new ProbeController({ startRateBps: 300_000, maxRateBps: 10_000_000 });
+    p.start(0);
+    expect(p.probeForRoom(0.5 * S)).toEqual([]); // the initial probes are still out
+    p.process(1.5 * S); // no result within 1 s: probing complete
+    p.setEstimatedBitrate(60_000, 2 * S);
+    expect(p.probeForRoom(2.1 * S).map((x) => x.targetRateBps)).toEqual([120_000]);
+    p.process(3.2 * S); // that one got no result either
+    expect(p.probeForRoom(3.5 * S)).toEqual([]); // within 2 s of the last
+    expect(p.probeForRoom(4.2 * S).map((x) => x.targetRateBps)).toEqual([120_000]);
+  });
+
   it("validates options", () => {
     expect(() => new ProbeController({ startRateBps: 5_000_000, maxRateBps: 1_000_000 })).toThrow(InvalidOptionError);
   });
