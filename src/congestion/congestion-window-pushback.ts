@@ -36,7 +36,7 @@ const STEP_UP = 1.05;
 
 /** Options of a CongestionWindowPushback. */
 export interface CongestionWindowPushbackOptions {
-  /** Queue time added to the RTT (ms), the most (see `setFeedbackIntervalMs`). Default 350 (libwebrtc field trial). 0 to 10 000. */
+  /** Queue time added to the RTT (ms), the most (see `onFeedback`). Default 350 (libwebrtc field trial). 0 to 10 000. */
   queueTimeMs?: number;
   /** Pushback never goes below this unless the estimate does (bps). Default 30 000 (libwebrtc MinBitrate:30000). */
   minRateBps?: number;
@@ -52,6 +52,7 @@ export class CongestionWindowPushback {
   private fresh = false;
   private lastEstimateBps = NaN;
   private feedbackIntervalMs = NaN;
+  private lastFeedbackUs = -Infinity;
   private burstBytes = 0;
   private burstUntilUs = -Infinity;
 
@@ -77,17 +78,21 @@ export class CongestionWindowPushback {
   }
 
   /**
-   * How often feedback arrives (ms). Just before a feedback, the data in flight is one RTT plus
-   * one feedback interval of sending; libwebrtc's fixed 350 ms covers the slowest feedback
-   * (250 ms at low rates), but at 1 Mbps, with feedback every 50 ms, it let the sender go on at
-   * the old rate until the bottleneck buffer was full (0.45 s after a 1 Mbps -> 200 kbps drop
-   * in both directions, when each side's feedback waits in the other side's filling queue).
-   * The window's queue time becomes one interval + 50 ms (at least 100, at most `queueTimeMs`):
-   * at 1 Mbps both ways that cut the time until the queue was back under 100 ms from ~2.8 to
-   * ~2.2 s, and a keyframe's burst has its own allowance (`allowBurst`).
+   * A feedback with usable packets arrived: the window follows how often they come (smoothed,
+   * weight 0.1; a gap over 1 s is an outage, not the interval). Just before a feedback, the
+   * data in flight is one RTT plus one feedback interval of sending; libwebrtc's fixed 350 ms
+   * covers the slowest feedback (250 ms at low rates), but at 1 Mbps, with feedback every 50 ms,
+   * it let the sender go on at the old rate until the bottleneck buffer was full (0.45 s after
+   * a 1 Mbps -> 200 kbps drop in both directions, when each side's feedback waits in the other
+   * side's filling queue). The window's queue time becomes one interval + 50 ms (at least 100,
+   * at most `queueTimeMs`): at 1 Mbps both ways that cut the time until the queue was back under
+   * 100 ms from ~2.8 to ~2.2 s, and a keyframe's burst has its own allowance (`allowBurst`).
    */
-  setFeedbackIntervalMs(intervalMs: number): void {
-    if (Number.isFinite(intervalMs) && intervalMs >= 0) this.feedbackIntervalMs = intervalMs;
+  onFeedback(nowUs: number): void {
+    if (!Number.isFinite(nowUs)) return;
+    const gapMs = (nowUs - this.lastFeedbackUs) / 1000;
+    if (gapMs >= 0 && gapMs <= 1000) this.feedbackIntervalMs = Number.isNaN(this.feedbackIntervalMs) ? gapMs : this.feedbackIntervalMs + 0.1 * (gapMs - this.feedbackIntervalMs);
+    this.lastFeedbackUs = nowUs;
   }
 
   /**

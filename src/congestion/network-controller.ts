@@ -132,9 +132,7 @@ export class NetworkController {
   private sentPacketsSeen = false;
   private clockUs = -Infinity;
   private lastFeedbackUs = -Infinity;
-  private feedbackIntervalMs = NaN;
   private firstFeedbackUs = NaN;
-  private lastValidFeedbackUs = -Infinity;
   private lastTickUs = -Infinity;
   private lastLossUs = -Infinity;
   private lastRttUs = -Infinity;
@@ -266,11 +264,7 @@ export class NetworkController {
     const inFlight = update.dataInFlightBytes;
     if (typeof inFlight === "number" && Number.isFinite(inFlight) && inFlight >= 0) this.pushback.setDataInFlight(inFlight);
     else this.nDroppedFields++;
-    // How often useful feedback arrives (smoothed; gaps over 1 s are outages, not the interval).
-    const gapMs = (nowUs - this.lastValidFeedbackUs) / 1000;
-    if (gapMs <= 1000) this.feedbackIntervalMs = Number.isNaN(this.feedbackIntervalMs) ? gapMs : this.feedbackIntervalMs + 0.1 * (gapMs - this.feedbackIntervalMs);
-    this.pushback.setFeedbackIntervalMs(this.feedbackIntervalMs);
-    this.lastValidFeedbackUs = nowUs;
+    this.pushback.onFeedback(nowUs);
     if (Number.isNaN(this.firstFeedbackUs)) this.firstFeedbackUs = nowUs;
 
     const sorted = this.sortedReceived(valid);

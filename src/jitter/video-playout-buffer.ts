@@ -1,4 +1,4 @@
-import { checkInt, checkRange } from "../errors.js";
+import { InvalidOptionError, checkInt, checkRange } from "../errors.js";
 import type { EncodedFrame } from "../codec/encoded-frame.js";
 import { StageCore, type StageStats } from "../pipeline/stage.js";
 import { TimestampUnwrapper } from "../rtp/wrap-around-unwrapper.js";
@@ -71,6 +71,7 @@ export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
    * than every frame of the next seconds being held for it.
    */
   setDelayBudgetUs(budgetUs: number): void {
+    if (Number.isNaN(budgetUs)) throw new InvalidOptionError("Cannot set the video delay budget to NaN: give µs >= 0 (Infinity for none)");
     this.budgetUs = Math.max(0, budgetUs);
   }
 

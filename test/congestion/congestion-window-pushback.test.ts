@@ -31,13 +31,19 @@ describe("CongestionWindowPushback (libwebrtc CongestionWindowPushbackController
   it("the window's queue time follows the feedback interval: one interval + 50 ms, between 100 and 350 ms", () => {
     const p = new CongestionWindowPushback();
     expect(p.windowQueueTimeMs).toBe(350);
-    p.setFeedbackIntervalMs(80);
-    expect(p.windowQueueTimeMs).toBe(130);
+    let t = 0;
+    const feedbackEvery = (ms: number, n: number): void => {
+      for (let i = 0; i < n; i++) p.onFeedback((t += ms * 1000));
+    };
+    feedbackEvery(80, 2); // the first gap sets the interval
+    expect(p.windowQueueTimeMs).toBeCloseTo(130, 6);
     p.updateWindow(100, 800_000);
-    expect(p.dataWindowBytes).toBe((230 * 800_000) / 8000);
-    p.setFeedbackIntervalMs(10);
+    expect(p.dataWindowBytes).toBeCloseTo((230 * 800_000) / 8000, 6);
+    feedbackEvery(10, 60); // smoothed: converges to 10 ms, the window to its 100 ms floor
     expect(p.windowQueueTimeMs).toBe(100);
-    p.setFeedbackIntervalMs(400);
+    feedbackEvery(400, 60);
+    expect(p.windowQueueTimeMs).toBe(350);
+    feedbackEvery(5_000, 1); // an outage is not an interval
     expect(p.windowQueueTimeMs).toBe(350);
   });
 

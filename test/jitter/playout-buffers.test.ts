@@ -68,6 +68,7 @@ describe("VideoPlayoutBuffer delay budget", () => {
     expect(buf.targetDelayUs).toBe(150_000);
     buf.setDelayBudgetUs(Infinity);
     expect(buf.targetDelayUs).toBeGreaterThan(350_000);
+    expect(() => buf.setDelayBudgetUs(Number.NaN)).toThrow(/Cannot set the video delay budget/);
   });
 });
 
