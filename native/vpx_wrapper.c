@@ -24,7 +24,12 @@
 #define RP_EXPORT EMSCRIPTEN_KEEPALIVE
 
 enum { RP_VP8 = 0, RP_VP9 = 1 };
-enum { RP_FLAG_FORCE_KEYFRAME = 1 };
+/*
+ * RP_FLAG_NON_REFERENCE: the frame updates no reference buffer and no entropy context, so a
+ * decoder may skip it (an upper temporal layer frame, RFC 7741 4.2 N bit). libvpx takes the
+ * VP8_EFLAG_NO_UPD_* flags for VP8 and VP9 alike.
+ */
+enum { RP_FLAG_FORCE_KEYFRAME = 1, RP_FLAG_NON_REFERENCE = 2 };
 enum { RP_OUT_KEYFRAME = 1, RP_OUT_DROPPED = 2 };
 
 static char last_error[256];
@@ -216,6 +221,9 @@ RP_EXPORT int rp_vpx_enc_encode(rp_enc *e, double pts, double duration, int flag
   vpx_image_t img;
   vpx_img_wrap(&img, VPX_IMG_FMT_I420, (unsigned)e->width, (unsigned)e->height, 1, e->in_buf);
   vpx_enc_frame_flags_t f = (flags & RP_FLAG_FORCE_KEYFRAME) ? VPX_EFLAG_FORCE_KF : 0;
+  if ((flags & RP_FLAG_NON_REFERENCE) && !(flags & RP_FLAG_FORCE_KEYFRAME)) {
+    f |= VP8_EFLAG_NO_UPD_LAST | VP8_EFLAG_NO_UPD_GF | VP8_EFLAG_NO_UPD_ARF | VP8_EFLAG_NO_UPD_ENTROPY;
+  }
   unsigned long dur = duration < 1 ? 1 : (unsigned long)duration;
   e->out_len = 0;
   e->out_flags = 0;

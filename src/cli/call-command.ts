@@ -40,6 +40,7 @@ interface CallFlags {
   realtime?: boolean;
   nack: boolean;
   fec: boolean;
+  temporalLayers?: string;
   abr: boolean;
   startBitrate: string;
   minBitrate: string;
@@ -126,6 +127,12 @@ function parseRekeyInterval(value: string): number {
   return s;
 }
 
+/** `--temporal-layers auto|1|2`. */
+function parseTemporalLayers(value: string): 1 | 2 | "auto" {
+  const v = parseChoice("--temporal-layers", value, ["auto", "1", "2"] as const);
+  return v === "auto" ? "auto" : v === "2" ? 2 : 1;
+}
+
 /** Turns command-line flags into CallOptions; every bad value throws InvalidOptionError. */
 export function callOptionsFromFlags(f: CallFlags): CallOptions {
   const [width, height] = parseSize("--size", f.size);
@@ -148,6 +155,7 @@ export function callOptionsFromFlags(f: CallFlags): CallOptions {
     realtime: f.realtime ?? false,
     nack: f.nack,
     fec: f.fec,
+    temporalLayers: parseTemporalLayers(f.temporalLayers ?? "auto"),
     abr: f.abr,
     startBitrateBps: parseBitrate("--start-bitrate", f.startBitrate, 10_000, 1e9),
     minBitrateBps: parseBitrate("--min-bitrate", f.minBitrate, 10_000, 1e9),
@@ -228,6 +236,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .addOption(new Option("--srtp <suite>", "SRTP protection suite").choices(["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"]).default("AEAD_AES_128_GCM"))
     .option("--no-nack", "turn off NACK/RTX retransmission of video (RFC 4585/4588)")
     .option("--no-fec", "turn off forward error correction (video ULPFEC, audio RED and Opus in-band FEC)")
+    .addOption(new Option("--temporal-layers <n>", "video temporal layers: 2 lets a lost upper-layer frame be skipped instead of waited for; auto = 2 on a lossy long-RTT path").choices(["auto", "1", "2"]).default("auto"))
     .option("--no-abr", "turn off adaptive bitrate (TWCC, bandwidth estimation, pacing): encoders keep --bitrate/--audio-bitrate")
     .option("--start-bitrate <bps>", "adaptive bitrate: total send rate before feedback", "300k")
     .option("--min-bitrate <bps>", "adaptive bitrate: least total rate", "30k")

@@ -17,6 +17,11 @@ export interface EncodedFrame {
   /** Coded size (video only). */
   readonly width?: number;
   readonly height?: number;
+  /**
+   * Temporal layer (video with temporal scalability): 0 = base layer, 1 = a frame nothing else
+   * references, which a receiver may drop or lose without harm. Undefined without layers.
+   */
+  readonly temporalLayer?: number;
   /** Opus DTX: a 1-2 byte packet for silence that need not be sent (audio only). */
   readonly dtx?: boolean;
 }

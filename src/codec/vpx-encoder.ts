@@ -27,8 +27,16 @@ export interface VpxEncoderOptions {
   /** Quantizer range 0..63 (defaults 2 and 63: 63 lets low bitrates hold, codecs.md). */
   minQuantizer?: number;
   maxQuantizer?: number;
-  /** Error-resilient bitstream (default true for VP8, false for VP9). */
+  /** Error-resilient bitstream (default true for VP8, and for VP9 with temporal layers; else false). */
   errorResilient?: boolean;
+  /**
+   * Temporal layers, 1 or 2 (default 1). With 2, every other frame is an upper-layer frame
+   * that updates no reference and no entropy context (libvpx VP8_EFLAG_NO_UPD_*), so the
+   * receiver can lose or drop it without waiting for a retransmission or a keyframe: half the
+   * losses no longer stall the picture. Costs some compression (base frames predict from two
+   * frames back).
+   */
+  temporalLayers?: 1 | 2;
   /** Rate-control buffer in ms, 100..10000 (default 1000). */
   bufferMs?: number;
   /** Clock for measuring encode CPU time (ms); default performance.now. */
@@ -38,6 +46,7 @@ export interface VpxEncoderOptions {
 }
 
 const FLAG_FORCE_KEYFRAME = 1;
+const FLAG_NON_REFERENCE = 2;
 /** After a bitrate cut: Q steps per halving of the rate, the highest floor, and how many frames it holds (see setBitrate). */
 const Q_STEPS_PER_HALVING = 12;
 const Q_FLOOR_MAX = 56;
@@ -68,6 +77,10 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
   /** 90 kHz ticks taken off capture timestamps for the frames dropped upstream (skipFrame). */
   private ptsShift = 0;
   private lastPts = -1;
+  private temporalLayers: number;
+  private readonly errorResilient: boolean;
+  /** Frames encoded since the last base-layer frame (picks the next frame's layer). */
+  private sinceBaseLayer = 0;
   private readonly cpuTimeMs: () => number;
   private counters = {
     framesIn: 0,
@@ -105,6 +118,7 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
       checkInt("minQuantizer", o.minQuantizer ?? 2, 0, o.maxQuantizer ?? 63);
     }
     if (o.bufferMs !== undefined) checkInt("bufferMs", o.bufferMs, 100, 10_000);
+    if (o.temporalLayers !== undefined) checkInt("temporalLayers", o.temporalLayers, 1, 2);
   }
 
   /** Use {@link VpxEncoder.create}; this takes an already loaded module. */
@@ -120,6 +134,11 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
     this.bitrateValue = options.bitrateBps ?? 500_000;
     this.cpuTimeMs = options.cpuTimeMs ?? (() => performance.now());
     this.minQuantizer = options.minQuantizer ?? 2;
+    this.temporalLayers = options.temporalLayers ?? 1;
+    // VP9 predicts motion vectors from the previous decoded frame, whatever the references:
+    // skipping an upper-layer frame then breaks the next one unless the stream is error
+    // resilient (measured: without it the second base frame after a skip fails to decode).
+    this.errorResilient = options.errorResilient ?? (options.codec === "vp8" || this.temporalLayers === 2);
     const vp9 = options.codec === "vp9";
     this.enc = mod._rp_vpx_enc_create(
       vp9 ? 1 : 0,
@@ -131,7 +150,10 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
       options.dropFrameThreshold ?? 30,
       options.minQuantizer ?? 2,
       options.maxQuantizer ?? 63,
-      (options.errorResilient ?? !vp9) ? 1 : 0,
+      // VP9 predicts motion vectors from the previous decoded frame, whatever the references:
+      // skipping an upper-layer frame then breaks the next one unless the stream is error
+      // resilient (measured: without it the second base frame after a skip fails to decode).
+      this.errorResilient ? 1 : 0,
       100,
       15,
       options.bufferMs ?? 1000,
@@ -162,7 +184,9 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
     let pts = Number.isFinite(frame.captureTimeUs) ? Math.round((frame.captureTimeUs * 9) / 100) - this.ptsShift : this.lastPts + duration;
     if (pts <= this.lastPts) pts = this.lastPts + 1;
     this.lastPts = pts;
-    const flags = this.keyframePending ? FLAG_FORCE_KEYFRAME : 0;
+    // Two layers: base, upper, base, upper ... counted from the last base frame (a keyframe is one).
+    const layer = this.temporalLayers === 2 && !this.keyframePending && this.sinceBaseLayer % 2 === 1 ? 1 : 0;
+    const flags = (this.keyframePending ? FLAG_FORCE_KEYFRAME : 0) | (layer === 1 ? FLAG_NON_REFERENCE : 0);
     const t0 = this.cpuTimeMs();
     const n = this.mod._rp_vpx_enc_encode(this.enc, pts, Math.round(duration), flags);
     const ms = this.cpuTimeMs() - t0;
@@ -179,6 +203,8 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
       this.keyframePending = false;
       this.counters.keyframes++;
     }
+    const temporalLayer = keyframe ? 0 : layer;
+    this.sinceBaseLayer = temporalLayer === 0 ? 1 : this.sinceBaseLayer + 1;
     const outPtr = this.mod._rp_vpx_enc_output(this.enc);
     const data = this.mod.HEAPU8.slice(outPtr, outPtr + n);
     this.counters.framesEncoded++;
@@ -195,6 +221,7 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
         frameIndex: frame.frameIndex,
         width: this.widthPx,
         height: this.heightPx,
+        ...(this.temporalLayers > 1 ? { temporalLayer } : {}),
       },
       nowUs,
     );
@@ -264,8 +291,34 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
     const r = this.mod._rp_vpx_enc_set_size(this.enc, width, height);
     if (r < 0) throw new CodecError(`Cannot change the resolution to ${width}x${height}: ${this.lastError()}`);
     if (r === 1) this.counters.reinitializations++;
+    // The first frame at the new size is a base-layer frame (for VP8 it is a keyframe anyway).
+    this.sinceBaseLayer = 0;
     this.widthPx = width;
     this.heightPx = height;
+  }
+
+  /**
+   * Switches between one and two temporal layers from the next frame on (no keyframe: the next
+   * frame is a base-layer frame either way).
+   */
+  setTemporalLayers(layers: 1 | 2): void {
+    checkInt("temporalLayers", layers, 1, 2);
+    if (layers === this.temporalLayers) return;
+    if (layers === 2 && !this.supportsTemporalLayers) {
+      throw new InvalidOptionError("Cannot switch this vp9 encoder to 2 temporal layers: it was created without errorResilient (allowed: create it with temporalLayers 2 or errorResilient true)");
+    }
+    this.temporalLayers = layers;
+    this.sinceBaseLayer = 0;
+  }
+
+  /** Whether skipping an upper-layer frame leaves the stream decodable (VP8, or error-resilient VP9). */
+  get supportsTemporalLayers(): boolean {
+    return this.codec === "vp8" || this.errorResilient;
+  }
+
+  /** Temporal layers in use (1 or 2). */
+  get temporalLayerCount(): number {
+    return this.temporalLayers;
   }
 
   /** Changes the nominal frame rate (each frame's duration for the rate control). */

@@ -43,7 +43,12 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   private reorderLateness = 0;
   private learning = true;
   private highestArrivalUs = new Map<number, number>();
-  private counters = { packetsIn: 0, packetsOut: 0, duplicates: 0, late: 0, reordered: 0, skippedLost: 0, overflows: 0, abandoned: 0 };
+  private counters = { packetsIn: 0, packetsOut: 0, duplicates: 0, late: 0, reordered: 0, skippedLost: 0, skippedUnneeded: 0, overflows: 0, abandoned: 0 };
+  private unneededGapDeadline: ((heldAfterGap: readonly P[], gapSeenUs: number) => number | undefined) | undefined;
+  /** Until when the current gap, known to be unneeded, is still waited for (µs), or NaN. */
+  private unneededUntilUs = NaN;
+  /** Called with the first sequence number released after a gap given up as unneeded. */
+  onUnneededGapSkipped: (nextSequenceNumber: number) => void = () => {};
 
   constructor(options: ReorderBufferOptions = {}) {
     super();
@@ -82,6 +87,19 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
     this.nextSeq = target;
     this.gapSinceUs = NaN;
     this.release(nowUs);
+  }
+
+  /**
+   * Lets the stream say a gap need not be waited for long: `deadline` gets the packets held
+   * after the gap (consecutive, oldest first) and when the gap was first seen (µs), and
+   * returns undefined when what they start needs
+   * the missing packets, else the time until which waiting for them is still free (e.g. when
+   * the next frame is due to play: a lost FEC packet between two frames, or a frame nothing
+   * depends on, is worth a retransmission only if it comes before then). At that time the gap
+   * is given up and counted as skippedUnneeded, not as loss.
+   */
+  skipUnneededGaps(deadline: (heldAfterGap: readonly P[], gapSeenUs: number) => number | undefined): void {
+    this.unneededGapDeadline = deadline;
   }
 
   /** How late reordered packets have been seen to arrive on this path (µs, slowly decaying). */
@@ -143,6 +161,7 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
 
   override tick(nowUs: number): void {
     if (!this.started && this.held.size > 0 && nowUs - this.firstArrivalUs >= this.startWaitUs) this.release(nowUs);
+    if (this.held.size > 0 && nowUs >= this.unneededUntilUs) this.skipGap(nowUs, true);
     // Skipping one gap may uncover the next, seen as long ago: give up each that is due.
     while (this.held.size > 0 && !Number.isNaN(this.gapSinceUs) && nowUs - this.gapSinceUs >= this.waitUs) {
       this.skipGap(nowUs);
@@ -152,7 +171,9 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   /** Time by which `tick` should next run to release a waited-for gap, or undefined. */
   nextDueUs(): number | undefined {
     if (!this.started && this.held.size > 0) return this.firstArrivalUs + this.startWaitUs;
-    return this.held.size > 0 && !Number.isNaN(this.gapSinceUs) ? this.gapSinceUs + this.waitUs : undefined;
+    if (this.held.size === 0 || Number.isNaN(this.gapSinceUs)) return undefined;
+    const due = this.gapSinceUs + this.waitUs;
+    return Number.isNaN(this.unneededUntilUs) ? due : Math.min(due, this.unneededUntilUs);
   }
 
   override stats(): StageStats {
@@ -190,6 +211,18 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
     // a gap seen two waits ago or more is due at once, so gaps queued one after another (a
     // bottleneck dropping every few packets) never hold a packet longer than about 3 waits;
     // when each restarted the full wait, the held packets grew without bound.
+    this.unneededUntilUs = NaN;
+    if (this.held.size > 0 && this.unneededGapDeadline) {
+      const seenUs = Math.max(this.startedAtUs, this.earliestHeldArrivalUs());
+      const deadline = this.unneededGapDeadline(this.runAfterGap(), seenUs);
+      // Whatever the deadline, a packet only reordered on this path is still waited for.
+      const until = deadline === undefined ? undefined : Math.max(deadline, seenUs + Math.min(this.waitUs, Math.max(this.startWaitUs, 1.5 * this.reorderLateness)));
+      if (until !== undefined && nowUs >= until) {
+        this.skipGap(nowUs, true);
+        return;
+      }
+      if (until !== undefined) this.unneededUntilUs = until;
+    }
     if (this.held.size === 0) this.gapSinceUs = NaN;
     else if (released || Number.isNaN(this.gapSinceUs)) {
       const seenUs = Math.max(this.startedAtUs, this.earliestHeldArrivalUs());
@@ -203,12 +236,26 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
     return t;
   }
 
+  /** The held packets from the oldest on, as long as their sequence numbers run on. */
+  private runAfterGap(): P[] {
+    let oldest = Infinity;
+    for (const k of this.held.keys()) if (k < oldest) oldest = k;
+    const run: P[] = [];
+    for (let e = this.held.get(oldest); e !== undefined; e = this.held.get(oldest + run.length)) run.push(e.packet);
+    return run;
+  }
+
   /** Gives up the missing packets before the oldest held one. */
-  private skipGap(nowUs: number): void {
+  private skipGap(nowUs: number, unneeded = false): void {
     let oldest = Infinity;
     for (const k of this.held.keys()) if (k < oldest) oldest = k;
     if (!Number.isFinite(oldest)) return;
-    this.counters.skippedLost += oldest - this.nextSeq;
+    if (unneeded) {
+      this.counters.skippedUnneeded += oldest - this.nextSeq;
+      this.onUnneededGapSkipped(this.held.get(oldest)!.packet.sequenceNumber);
+    } else {
+      this.counters.skippedLost += oldest - this.nextSeq;
+    }
     this.nextSeq = oldest;
     this.gapSinceUs = NaN;
     this.release(nowUs);

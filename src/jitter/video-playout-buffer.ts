@@ -122,6 +122,14 @@ export class VideoPlayoutBuffer extends StageCore<EncodedFrame, EncodedFrame> {
     }
   }
 
+  /**
+   * When a frame with this RTP timestamp would be due to play (µs), at the delay applied now;
+   * NaN before the first frame.
+   */
+  dueUs(rtpTimestamp: number): number {
+    return this.unwrapper.peek(rtpTimestamp) * this.usPerTick + this.estimator.baselineUs() + this.delayUs;
+  }
+
   /** When the next held frame is due, or undefined when none is held. */
   nextDueUs(): number | undefined {
     const head = this.queue[0];

@@ -32,6 +32,12 @@ export interface DepacketizedPayload {
   pictureIdModulus: number;
   /** VP9 flexible-mode reference PictureID differences, or null when not known. */
   pDiffs: readonly number[] | null;
+  /** Temporal layer (VP8 TID, RFC 7741 4.2), or -1 when the stream does not signal layers. */
+  tid: number;
+  /** Running index of the temporal base layer frames (VP8 TL0PICIDX), or -1. */
+  tl0PicIdx: number;
+  /** Layer sync (VP8 Y): the frame depends only on the base layer frame of its TL0PICIDX. */
+  layerSync: boolean;
   /** Coded size when this packet carries it (VP8 keyframe header, VP9 SS), else 0. */
   width: number;
   height: number;
@@ -45,7 +51,7 @@ export interface CodecDepacketizer {
 
 /** A fresh, empty DepacketizedPayload for an implementation to reuse. */
 export function emptyDepacketizedPayload(): DepacketizedPayload {
-  return { startOfFrame: false, keyframe: false, data: new Uint8Array(0), pictureId: -1, pictureIdModulus: 0, pDiffs: null, width: 0, height: 0 };
+  return { startOfFrame: false, keyframe: false, data: new Uint8Array(0), pictureId: -1, pictureIdModulus: 0, pDiffs: null, tid: -1, tl0PicIdx: -1, layerSync: false, width: 0, height: 0 };
 }
 
 /**

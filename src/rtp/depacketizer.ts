@@ -32,6 +32,9 @@ class SourceState {
   framePictureId = -1;
   framePictureIdModulus = 0;
   framePDiffs: readonly number[] | null = null;
+  frameTid = -1;
+  frameTl0PicIdx = -1;
+  frameLayerSync = false;
   readonly parts: Uint8Array[] = [];
   partsBytes = 0;
   /** Timestamp of the frame whose remaining packets are being discarded, or NaN. */
@@ -48,6 +51,13 @@ class SourceState {
    * RFC 5109 10.2) and no keyframe is needed; otherwise a whole frame went missing.
    */
   gapBetweenFrames = false;
+  /** TL0PICIDX of the last base-layer frame emitted, or -1. */
+  lastTl0PicIdx = -1;
+  /**
+   * A frame above the base layer was lost since the last base-layer frame: until the next one,
+   * only upper-layer frames that depend on the base layer alone (layer sync) can be decoded.
+   */
+  upperLayersBroken = false;
 
   startFrame(ts: number, info: DepacketizedPayload): void {
     this.inFrame = true;
@@ -56,6 +66,9 @@ class SourceState {
     this.framePictureId = info.pictureId;
     this.framePictureIdModulus = info.pictureIdModulus;
     this.framePDiffs = info.pDiffs === null ? null : info.pDiffs.slice();
+    this.frameTid = info.tid;
+    this.frameTl0PicIdx = info.tl0PicIdx;
+    this.frameLayerSync = info.layerSync;
     this.parts.length = 0;
     this.partsBytes = 0;
   }
@@ -63,6 +76,36 @@ class SourceState {
   isDecoded(pictureId: number): boolean {
     for (const p of this.decoded) if (p === pictureId) return true;
     return false;
+  }
+
+  /** The picture this frame would follow: the last emitted PictureID plus one. */
+  followsLastEmitted(info: DepacketizedPayload): boolean {
+    return info.pictureId >= 0 && this.lastPictureId >= 0 && info.pictureId === (this.lastPictureId + 1) % info.pictureIdModulus;
+  }
+
+  /** All VP9 flexible-mode references (P_DIFF) of this picture were emitted. */
+  referencesEmitted(pictureId: number, pDiffs: readonly number[], modulus: number): boolean {
+    for (const d of pDiffs) if (!this.isDecoded((pictureId - d + modulus) % modulus)) return false;
+    return true;
+  }
+
+  /**
+   * Temporal scalability (RFC 7741 4.2, TID/TL0PICIDX/Y): a base-layer frame needs only the
+   * base-layer frame before it, an upper-layer frame the base-layer frame of its TL0PICIDX
+   * (and, without layer sync, the upper-layer frames since). The first layered frame after
+   * unlayered ones has no base to check against: it follows the unlayered rule (decodable when
+   * nothing was lost, which the caller checks).
+   */
+  layerReferencesEmitted(tid: number, tl0PicIdx: number, layerSync: boolean, upperBroken: boolean): boolean {
+    if (this.lastTl0PicIdx < 0) return true;
+    if (tid === 0) return tl0PicIdx === ((this.lastTl0PicIdx + 1) & 0xff);
+    return tl0PicIdx === this.lastTl0PicIdx && (layerSync || !upperBroken);
+  }
+
+  /** A loss that only an upper-layer frame suffered: the base layer is known to go on. */
+  loseUpperLayer(): void {
+    if (this.lastTl0PicIdx >= 0) this.upperLayersBroken = true;
+    else this.waitingForKeyframe = true;
   }
 
   markDecoded(pictureId: number): void {
@@ -119,6 +162,38 @@ export class Depacketizer extends StageCore<RtpPacket, EncodedFrame> {
     return out;
   }
 
+  /**
+   * Whether the frame that `packet` starts could be decoded if every packet still missing
+   * before it were given up now: the missing packets are only FEC or padding between two whole
+   * frames (the PictureID follows), frames of an upper temporal layer that nothing after them
+   * needs (RFC 7741 4.2), or a keyframe follows. Lets the jitter buffer stop waiting for a
+   * retransmission that would change nothing (libwebrtc likewise assembles frames independently
+   * and decides decodability from PictureID/TL0PICIDX).
+   */
+  canSkipTo(packet: RtpPacket): boolean {
+    if (!this.video || packet.payload.length === 0) return false;
+    const s = this.sources.get(packet.ssrc);
+    if (s === undefined || !s.receivedAny) return false;
+    let info: DepacketizedPayload;
+    try {
+      info = this.format.parse(packet.payload);
+    } catch (e) {
+      if (!(e instanceof MalformedPacketError)) throw e;
+      return false;
+    }
+    if (!info.startOfFrame) return false;
+    if (info.keyframe) return true;
+    if (s.waitingForKeyframe) return false;
+    if (info.tid >= 0 && info.tl0PicIdx >= 0 && s.lastTl0PicIdx >= 0) {
+      // A base-layer frame cut short by the gap breaks the chain; an upper-layer one does not.
+      if (s.inFrame && s.frameTid <= 0) return false;
+      return s.layerReferencesEmitted(info.tid, info.tl0PicIdx, info.layerSync, true) || (!s.inFrame && s.followsLastEmitted(info));
+    }
+    if (s.inFrame) return false;
+    if (info.pDiffs !== null && info.pDiffs.length > 0 && info.pictureId >= 0) return s.referencesEmitted(info.pictureId, info.pDiffs, info.pictureIdModulus);
+    return s.followsLastEmitted(info);
+  }
+
   push(packet: RtpPacket, nowUs: number): void {
     if (this.payloadType >= 0 && packet.payloadType !== this.payloadType) {
       this.packetsIgnored++;
@@ -169,15 +244,19 @@ export class Depacketizer extends StageCore<RtpPacket, EncodedFrame> {
         if (ts !== s.discardTs) {
           this.framesIncomplete++;
           s.discardTs = ts;
-          s.waitingForKeyframe = true;
+          // With temporal layers the next frame's TL0PICIDX tells whether this one mattered.
+          s.loseUpperLayer();
         }
         this.packetsDiscarded++;
         return;
       }
       if (s.gapBetweenFrames) {
         s.gapBetweenFrames = false;
-        const follows = info.pictureId >= 0 && s.lastPictureId >= 0 && info.pictureId === (s.lastPictureId + 1) % info.pictureIdModulus;
-        if (!follows) s.waitingForKeyframe = true;
+        if (!s.followsLastEmitted(info)) {
+          // A whole frame is missing: with temporal layers finishFrame decides from TL0PICIDX.
+          if (info.tid >= 0 && info.tl0PicIdx >= 0) s.loseUpperLayer();
+          else s.waitingForKeyframe = true;
+        }
       }
       s.startFrame(ts, info);
     }
@@ -198,7 +277,9 @@ export class Depacketizer extends StageCore<RtpPacket, EncodedFrame> {
       s.inFrame = false;
       s.parts.length = 0;
       s.partsBytes = 0;
-      s.waitingForKeyframe = true;
+      // An upper-layer frame is needed by no base-layer frame (RFC 7741 4.2).
+      if (s.frameTid > 0) s.loseUpperLayer();
+      else s.waitingForKeyframe = true;
     } else {
       s.discardTs = NaN;
       // Between frames: decided when the next frame shows its PictureID (picture IDs in use).
@@ -210,26 +291,34 @@ export class Depacketizer extends StageCore<RtpPacket, EncodedFrame> {
   private finishFrame(s: SourceState, nowUs: number): void {
     s.inFrame = false;
     this.framesAssembled++;
+    const layered = s.frameTid >= 0 && s.frameTl0PicIdx >= 0;
     let decodable: boolean;
     if (s.frameKeyframe) {
       decodable = true;
     } else if (s.framePDiffs !== null && s.framePDiffs.length > 0 && s.framePictureId >= 0) {
       // VP9 flexible mode: decodable when every referenced picture was emitted.
-      decodable = true;
-      for (const d of s.framePDiffs) {
-        const ref = (s.framePictureId - d + s.framePictureIdModulus) % s.framePictureIdModulus;
-        if (!s.isDecoded(ref)) decodable = false;
-      }
+      decodable = s.referencesEmitted(s.framePictureId, s.framePDiffs, s.framePictureIdModulus);
+    } else if (layered) {
+      decodable = !s.waitingForKeyframe && s.layerReferencesEmitted(s.frameTid, s.frameTl0PicIdx, s.frameLayerSync, s.upperLayersBroken);
     } else {
       decodable = !s.waitingForKeyframe;
     }
     if (!decodable) {
       this.framesUndecodable++;
-      s.waitingForKeyframe = true;
       s.parts.length = 0;
+      // An upper-layer frame that cannot be decoded waits for the next base-layer frame, not
+      // for a keyframe.
+      if (layered && s.frameTid > 0 && !s.waitingForKeyframe) s.upperLayersBroken = true;
+      else s.waitingForKeyframe = true;
       return;
     }
     s.waitingForKeyframe = false;
+    if (layered && s.frameTid === 0) {
+      s.lastTl0PicIdx = s.frameTl0PicIdx;
+      s.upperLayersBroken = false;
+    } else if (!layered) {
+      s.lastTl0PicIdx = -1; // the stream left layers: the next layered frame starts afresh
+    }
     s.markDecoded(s.framePictureId);
     let data: Uint8Array;
     if (s.parts.length === 1) {

@@ -16,6 +16,11 @@ export class Vp8Depacketizer implements CodecDepacketizer {
     info.pictureId = d.pictureId;
     info.pictureIdModulus = d.pictureIdBits === 7 ? 0x80 : 0x8000;
     info.pDiffs = null;
+    // Temporal layers only count when both the index and the base-layer counter are sent.
+    const layered = d.tid >= 0 && d.tl0PicIdx >= 0;
+    info.tid = layered ? d.tid : -1;
+    info.tl0PicIdx = layered ? d.tl0PicIdx : -1;
+    info.layerSync = layered && d.layerSync;
     const size = info.keyframe ? Vp8PayloadDescriptor.keyframeSize(data) : undefined;
     info.width = size?.width ?? 0;
     info.height = size?.height ?? 0;

@@ -28,6 +28,8 @@ export class Vp9Packetizer implements CodecPacketizer {
   readonly mode: Vp9Mode;
   private pictureId: number;
   private tl0PicIdx: number;
+  /** PictureID of the last base-layer frame of a layered stream (flexible mode), or -1. */
+  private basePictureId = -1;
   private readonly pictureIdBits: 7 | 15;
   private readonly desc: Vp9PayloadDescriptor;
 
@@ -47,7 +49,17 @@ export class Vp9Packetizer implements CodecPacketizer {
     const flexible = this.mode === "flexible";
     d.pictureId = this.pictureId;
     d.interPicturePredicted = !key;
-    d.pDiffs = flexible && !key ? [1] : [];
+    // A layered frame references the last base-layer frame: P_DIFF 2 for a base frame after an
+    // upper one, 1 for the upper frame after its base (the encoder's two-layer pattern).
+    const layer = flexible ? frame.temporalLayer : undefined;
+    const modulus = this.pictureIdBits === 7 ? 0x80 : 0x8000;
+    const toBase = this.basePictureId < 0 ? 1 : (this.pictureId - this.basePictureId + modulus) % modulus;
+    d.pDiffs = flexible && !key ? [layer === undefined ? 1 : Math.min(127, Math.max(1, toBase))] : [];
+    if (flexible) {
+      d.tid = layer === undefined ? -1 : Math.min(7, layer);
+      d.switchingUpPoint = layer !== undefined && layer > 0;
+      if (layer !== undefined && (layer === 0 || key)) this.basePictureId = this.pictureId;
+    }
     d.tl0PicIdx = this.tl0PicIdx;
     let ss: Vp9ScalabilityStructure | null = null;
     if (key) {

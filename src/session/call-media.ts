@@ -15,6 +15,7 @@ export function sendConfigFor(o: ResolvedCallOptions, rng: SeededRandom): SendCo
       keyframeIntervalFrames: o.keyframeIntervalFrames, ssrc: rng.nextUint32(),
       rtxSsrc: o.nack ? rng.nextUint32() : undefined,
       fec: o.fec,
+      temporalLayers: o.temporalLayers,
     },
     audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: o.fec, red: o.fec, complexity: 9, ssrc: rng.nextUint32() },
     srtpSuite: o.srtpSuite,

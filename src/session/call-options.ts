@@ -56,6 +56,13 @@ export interface CallOptions {
   /** Forward error correction: Opus in-band FEC for audio; default true. */
   fec?: boolean;
   /**
+   * Video temporal layers: 1, 2 (every other frame one nothing references, RFC 7741 4.2, so
+   * losing it stalls nothing), or "auto" (default): 2 while the path loses packets and its
+   * round trip is too long for a retransmission to be waited for (TemporalLayerPolicy), else 1.
+   * VP9 with "auto" keeps 1 (layers need an error-resilient VP9 stream from the start).
+   */
+  temporalLayers?: 1 | 2 | "auto";
+  /**
    * Adaptive bitrate (default true): TWCC feedback, GCC-style estimation, pacing, and encoders
    * that follow the estimate (bitrate, then frame rate, then resolution). `videoBitrateBps` is
    * then the video's maximum. false: fixed encoder rates, packets leave as encoded.
@@ -88,6 +95,11 @@ export interface CallProgress {
 
 export type ResolvedCallOptions = Required<Omit<CallOptions, "lossTracePath" | "rateTracePath" | "inputPath" | "audioInputPath" | "onProgress" | "burstMeanLength" | "onNetwork" | "onPeers">> &
   Pick<CallOptions, "lossTracePath" | "rateTracePath" | "inputPath" | "audioInputPath" | "onProgress" | "burstMeanLength" | "onNetwork" | "onPeers">;
+
+function checkTemporalLayers(v: unknown): 1 | 2 | "auto" {
+  if (v === 1 || v === 2 || v === "auto") return v;
+  throw new InvalidOptionError(`Cannot use temporalLayers=${JSON.stringify(v)}: allowed is 1, 2 or "auto"`);
+}
 
 /** Applies defaults and validates; throws InvalidOptionError naming what is allowed. */
 export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
@@ -122,6 +134,7 @@ export function resolveCallOptions(o: CallOptions): ResolvedCallOptions {
     modelProcessingTime: o.modelProcessingTime ?? true,
     nack: o.nack ?? true,
     fec: o.fec ?? true,
+    temporalLayers: checkTemporalLayers(o.temporalLayers ?? "auto"),
     abr: o.abr ?? true,
     startBitrateBps: checkRange("startBitrateBps", o.startBitrateBps ?? 300_000, 10_000, 1e9),
     minBitrateBps: checkRange("minBitrateBps", o.minBitrateBps ?? 30_000, 10_000, 1e9),

@@ -22,6 +22,7 @@ import { FecDecoder } from "../fec/fec-decoder.js";
 import { FecEncoder } from "../fec/fec-encoder.js";
 import { RedAudioDecoder } from "../fec/red-audio-decoder.js";
 import { RedAudioEncoder } from "../fec/red-audio-encoder.js";
+import { TemporalLayerPolicy } from "./temporal-layer-policy.js";
 import { VideoReceiveStream } from "./video-receive-stream.js";
 import { SendStream } from "./send-stream.js";
 import { NackGenerator } from "../feedback/nack-generator.js";
@@ -144,6 +145,8 @@ export class Peer {
   private readonly redDecoder: RedAudioDecoder | undefined;
   private readonly fecDecoder: FecDecoder | undefined;
   private readonly fecController = new FecController();
+  /** Set when the video's temporal layers follow loss and RTT ("auto"). */
+  private readonly layerPolicy: TemporalLayerPolicy | undefined;
   private readonly recentNackUs: number[] = [];
   private audioLossPct = 0;
   private lastVideoTimestamp: number | undefined;
@@ -195,6 +198,7 @@ export class Peer {
       });
       this.rtcp.onNack = (nack) => this.onNack(nack, this.options.clock.nowUs());
     }
+    if (video?.temporalLayers === "auto" && videoSend?.encoder.supportsTemporalLayers) this.layerPolicy = new TemporalLayerPolicy();
     if (options.congestion) {
       this.bandwidth = new BandwidthAdaptation(options.congestion);
       if (videoSend) {
@@ -231,6 +235,9 @@ export class Peer {
             : { rtxSsrc: rx.videoRtxSsrc, rtxPayloadType: RTX_PAYLOAD_TYPES[rx.video], mediaSsrc: rx.videoSsrc, mediaPayloadType: PAYLOAD_TYPES[rx.video] },
         ],
       });
+      // What the jitter buffer gave up as unneeded is not asked for again.
+      const nacks = this.nackGenerator;
+      if (videoReceive) videoReceive.reorder.onUnneededGapSkipped = (seq) => nacks.clearOlderThan(seq);
     }
     if (rx.video && rx.videoFec && videoReceive) {
       const mediaPt = PAYLOAD_TYPES[rx.video];
@@ -544,6 +551,7 @@ export class Peer {
         if (this.rtcp.reportBlocksReceived !== blocksBefore) {
           this.adaptAudioFec();
           this.adaptVideoFec();
+          this.adaptTemporalLayers();
           const videoReport = this.options.send.video && this.rtcp.remote.get(this.options.send.video.ssrc);
           if (videoReport) this.nackResponder?.onLossReport(videoReport.fractionLost);
           this.onReceiverReports(nowUs);
@@ -639,6 +647,18 @@ export class Peer {
     this.videoSend.wrapper.setProtection(decision);
   }
 
+  /**
+   * Two temporal layers while the path loses packets and a retransmission cannot be waited
+   * for (TemporalLayerPolicy); one otherwise. Switches without a keyframe.
+   */
+  private adaptTemporalLayers(): void {
+    const video = this.options.send.video;
+    if (!video || !this.layerPolicy || !this.videoSend) return;
+    const report = this.rtcp.remote.get(video.ssrc);
+    if (!report || !Number.isFinite(this.rtcp.lastRttUs)) return;
+    this.videoSend.encoder.setTemporalLayers(this.layerPolicy.update(report.fractionLost, this.rtcp.lastRttUs / 1000));
+  }
+
   /** The RTT measured by RTCP, or 100 ms before the first report. */
   private rttUs(): number {
     return Number.isFinite(this.rtcp.lastRttUs) ? this.rtcp.lastRttUs : 100_000;
@@ -660,6 +680,7 @@ export class Peer {
     // of freeze on the bursty trace with 2.2 RTT (at 320x240 over 6 seeds the longest freeze
     // fell from 667 to 333 ms; at 640x480 random 10% froze 0.31% of the call instead of 1.18%).
     this.videoReceive?.reorder.setWaitBounds(Math.min(600_000, 3.2 * rtt + 30_000), 800_000);
+    this.videoReceive?.setRoundTripUs(rtt);
     const r = gen.tick(nowUs, rtt);
     if (r.sequenceNumbers.length > 0) {
       // On a lossy path the generator asks for two copies: a lost NACK costs a round trip.

@@ -46,8 +46,8 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
   }
 
   static async video(config: NonNullable<SendConfig["video"]>, mtuBytes: number, srtpOverheadBytes: number, initialSequenceNumber: number): Promise<SendStream<VideoFrame, VpxEncoder>> {
-    const { codec, width, height, fps, bitrateBps, keyframeIntervalFrames, ssrc } = config;
-    const encoder = await VpxEncoder.create({ codec, width, height, fps, bitrateBps, keyframeIntervalFrames });
+    const { codec, width, height, fps, bitrateBps, keyframeIntervalFrames, ssrc, temporalLayers } = config;
+    const encoder = await VpxEncoder.create({ codec, width, height, fps, bitrateBps, keyframeIntervalFrames, temporalLayers: temporalLayers === 2 ? 2 : 1 });
     // RED adds 1 byte and ULPFEC packets are as long as the longest media packet they protect
     // plus their 14-byte header (RFC 5109 7): keep room so neither exceeds the MTU.
     const fecRoom = config.fec ? 1 + 14 : 0;

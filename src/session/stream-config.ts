@@ -35,6 +35,8 @@ export interface SendConfig {
     rtxSsrc?: number;
     /** ULPFEC in RED, its level set from reported loss and RTT; the receiver must expect RED. */
     fec?: boolean;
+    /** Temporal layers: 1 (default), 2, or "auto" (set from loss and RTT, see TemporalLayerPolicy). */
+    temporalLayers?: 1 | 2 | "auto";
   };
   audio?: {
     bitrateBps: number;

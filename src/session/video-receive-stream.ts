@@ -31,6 +31,7 @@ export class VideoReceiveStream {
   /** Latest network arrival of a first-time packet of each frame, by RTP timestamp. */
   private readonly arrivals = new Map<number, number>();
   private lossAtKeyframe = 0;
+  private roundTripUs = 0;
   private mediaDelivered = 0;
 
   private constructor(
@@ -44,6 +45,17 @@ export class VideoReceiveStream {
         if (p.payload.length > 0) this.mediaDelivered++;
         this.depacketizer.push(p, t);
       },
+    });
+    // A gap the next frame does not need (a lost FEC packet, a lost frame of an upper temporal
+    // layer) is waited for only until that frame is due to play: a retransmission in time is
+    // taken, a late one does not stall the frames after it.
+    // When a retransmission asked for as the gap showed cannot be back by then, it is not
+    // waited for at all.
+    this.reorder.skipUnneededGaps((run, gapSeenUs) => {
+      const media = run.find((p) => p.payload.length > 0);
+      if (media === undefined || !this.depacketizer.canSkipTo(media)) return undefined;
+      const due = this.playout.dueUs(media.timestamp);
+      return Number.isNaN(due) || gapSeenUs + this.roundTripUs > due ? -Infinity : due;
     });
     this.depacketizer.pipe(this.playout);
     this.playout.networkArrivalUs = (ts) => this.arrivals.get(ts);
@@ -82,6 +94,11 @@ export class VideoReceiveStream {
     }
     if (retransmitted) this.reorder.pushRecovered(packet, nowUs);
     else this.reorder.push(packet, nowUs);
+  }
+
+  /** The path's round-trip time (µs): how long a retransmission takes to come back. */
+  setRoundTripUs(rttUs: number): void {
+    this.roundTripUs = Number.isFinite(rttUs) && rttUs > 0 ? rttUs : 0;
   }
 
   tick(nowUs: number): void {
