@@ -306,9 +306,9 @@ export class Depacketizer extends StageCore<RtpPacket, EncodedFrame> {
     if (!decodable) {
       this.framesUndecodable++;
       s.parts.length = 0;
-      // An upper-layer frame that cannot be decoded waits for the next base-layer frame, not
-      // for a keyframe.
-      if (layered && s.frameTid > 0 && !s.waitingForKeyframe) s.upperLayersBroken = true;
+      // An upper-layer frame that misses only upper-layer frames waits for the next base-layer
+      // frame, not for a keyframe; one whose TL0PICIDX shows its base frame lost asks for one now.
+      if (layered && s.frameTid > 0 && !s.waitingForKeyframe && s.frameTl0PicIdx === s.lastTl0PicIdx) s.upperLayersBroken = true;
       else s.waitingForKeyframe = true;
       return;
     }

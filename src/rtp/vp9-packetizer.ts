@@ -58,7 +58,8 @@ export class Vp9Packetizer implements CodecPacketizer {
     if (flexible) {
       d.tid = layer === undefined ? -1 : Math.min(7, layer);
       d.switchingUpPoint = layer !== undefined && layer > 0;
-      if (layer !== undefined && (layer === 0 || key)) this.basePictureId = this.pictureId;
+      // Without layers every frame is one the next may reference.
+      if (layer === undefined || layer === 0 || key) this.basePictureId = this.pictureId;
     }
     d.tl0PicIdx = this.tl0PicIdx;
     let ss: Vp9ScalabilityStructure | null = null;

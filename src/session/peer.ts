@@ -503,6 +503,8 @@ export class Peer {
       this.bandwidth?.frameDropper?.setTargetRate(v.paused ? 0 : video.encoder.bitrateBps, nowUs);
       if (video.encoder.fps !== v.fps) video.encoder.setFrameRate(v.fps);
     }
+    // With adaptive bitrate the transport feedback's loss and RTT come every ~100 ms, not ~1 s.
+    if (d.network.limitedBy !== "start") this.adaptTemporalLayers(nowUs, d.network.lossFraction, d.network.rttMs);
     if (this.pacer) this.runPacer(nowUs);
   }
 
@@ -551,7 +553,7 @@ export class Peer {
         if (this.rtcp.reportBlocksReceived !== blocksBefore) {
           this.adaptAudioFec();
           this.adaptVideoFec();
-          this.adaptTemporalLayers();
+          if (!this.bandwidth) this.adaptTemporalLayers(nowUs);
           const videoReport = this.options.send.video && this.rtcp.remote.get(this.options.send.video.ssrc);
           if (videoReport) this.nackResponder?.onLossReport(videoReport.fractionLost);
           this.onReceiverReports(nowUs);
@@ -651,12 +653,17 @@ export class Peer {
    * Two temporal layers while the path loses packets and a retransmission cannot be waited
    * for (TemporalLayerPolicy); one otherwise. Switches without a keyframe.
    */
-  private adaptTemporalLayers(): void {
+  private adaptTemporalLayers(nowUs: number, lossFraction?: number, rttMs?: number): void {
     const video = this.options.send.video;
     if (!video || !this.layerPolicy || !this.videoSend) return;
-    const report = this.rtcp.remote.get(video.ssrc);
-    if (!report || !Number.isFinite(this.rtcp.lastRttUs)) return;
-    this.videoSend.encoder.setTemporalLayers(this.layerPolicy.update(report.fractionLost, this.rtcp.lastRttUs / 1000));
+    if (lossFraction === undefined || rttMs === undefined) {
+      // Without adaptive bitrate: the receiver's RTCP reports.
+      const report = this.rtcp.remote.get(video.ssrc);
+      if (!report || !Number.isFinite(this.rtcp.lastRttUs)) return;
+      lossFraction = report.fractionLost;
+      rttMs = this.rtcp.lastRttUs / 1000;
+    }
+    this.videoSend.encoder.setTemporalLayers(this.layerPolicy.update(lossFraction, rttMs, nowUs));
   }
 
   /** The RTT measured by RTCP, or 100 ms before the first report. */

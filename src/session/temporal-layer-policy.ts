@@ -6,7 +6,8 @@
  * too long for a retransmission to fit the latency budget (one way RTT/2 + the retransmission's
  * RTT + 20 ms within 300 ms, G.114, leaves RTT <= ~190 ms with no jitter; 150 ms keeps room for
  * it). Then an upper-layer frame that is lost is skipped and only base-layer losses wait.
- * Pure: feed it each RTCP loss report with the RTT.
+ * Pure: feed it loss figures (TWCC-derived or RTCP RR) with the RTT and the time; the loss is
+ * smoothed over about 2 s of reports.
  */
 import { checkRange } from "../errors.js";
 
@@ -19,8 +20,8 @@ export interface TemporalLayerPolicyOptions {
   offRttMs?: number;
 }
 
-/** Weight of a new loss report in the moving average (as FecController's default). */
-const LOSS_SMOOTHING = 0.3;
+/** Time constant of the loss average (µs): a start-up overflow or a loss burst fades in ~2 s. */
+const LOSS_TIME_CONSTANT_US = 2_000_000;
 
 export class TemporalLayerPolicy {
   private readonly onLoss: number;
@@ -28,6 +29,7 @@ export class TemporalLayerPolicy {
   private readonly onRttMs: number;
   private readonly offRttMs: number;
   private loss = NaN;
+  private lastUs = NaN;
   private layers: 1 | 2 = 1;
 
   constructor(options: TemporalLayerPolicyOptions = {}) {
@@ -37,14 +39,30 @@ export class TemporalLayerPolicy {
     this.offRttMs = checkRange("offRttMs", options.offRttMs ?? 120, 0, this.onRttMs);
   }
 
-  /** A loss report (fraction lost, RFC 3550 6.4.1) and the RTT now: returns the layers to send. */
-  update(lossFraction: number, rttMs: number): 1 | 2 {
+  /**
+   * A loss figure (fraction lost over recent packets, e.g. RFC 3550 6.4.1's) and the RTT at
+   * `nowUs`: returns the layers to send.
+   */
+  update(lossFraction: number, rttMs: number, nowUs: number): 1 | 2 {
     checkRange("lossFraction", lossFraction, 0, 1);
+    checkRange("nowUs", nowUs, -1e15, 1e15);
     if (Number.isNaN(rttMs)) return this.layers;
-    this.loss = Number.isNaN(this.loss) ? lossFraction : this.loss + LOSS_SMOOTHING * (lossFraction - this.loss);
+    checkRange("rttMs", rttMs, 0, 60_000);
+    if (Number.isNaN(this.loss)) {
+      this.loss = lossFraction;
+    } else {
+      const weight = 1 - Math.exp(-Math.max(0, nowUs - this.lastUs) / LOSS_TIME_CONSTANT_US);
+      this.loss += weight * (lossFraction - this.loss);
+    }
+    this.lastUs = nowUs;
     if (this.layers === 1 && this.loss >= this.onLoss && rttMs >= this.onRttMs) this.layers = 2;
     else if (this.layers === 2 && (this.loss < this.offLoss || rttMs < this.offRttMs)) this.layers = 1;
     return this.layers;
+  }
+
+  /** The smoothed loss fraction (NaN before the first figure). */
+  get smoothedLoss(): number {
+    return this.loss;
   }
 
   get current(): 1 | 2 {

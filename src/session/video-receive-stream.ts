@@ -49,8 +49,8 @@ export class VideoReceiveStream {
     // A gap the next frame does not need (a lost FEC packet, a lost frame of an upper temporal
     // layer) is waited for only until that frame is due to play: a retransmission in time is
     // taken, a late one does not stall the frames after it.
-    // When a retransmission asked for as the gap showed cannot be back by then, it is not
-    // waited for at all.
+    // When a retransmission asked for as the gap showed cannot be back by then, only
+    // reordering is waited for (the buffer's learned lateness, at least its minimum wait).
     this.reorder.skipUnneededGaps((run, gapSeenUs) => {
       const media = run.find((p) => p.payload.length > 0);
       if (media === undefined || !this.depacketizer.canSkipTo(media)) return undefined;

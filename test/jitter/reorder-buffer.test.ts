@@ -110,3 +110,163 @@ describe("ReorderBuffer with many gaps at once", () => {
     expect(buf.stats().skippedLost).toBe(19); // 3, 6, ..., 57 (60 has nothing behind it)
   });
 });
+
+describe("ReorderBuffer.skipUnneededGaps", () => {
+  type Pkt = { sequenceNumber: number };
+
+  it("gives the deadline the consecutive held run after the gap, oldest first, and when the gap was seen, across the 16-bit wrap (RFC 3550 5.1)", () => {
+    const buf = new ReorderBuffer<Pkt>({ minWaitMs: 0, maxWaitMs: 100 });
+    const out = collect(buf);
+    const calls: { run: number[]; seenUs: number }[] = [];
+    buf.skipUnneededGaps((run, seenUs) => {
+      calls.push({ run: run.map((p) => p.sequenceNumber), seenUs });
+      return undefined;
+    });
+    buf.push({ sequenceNumber: 65533 }, 0);
+    expect(calls).toEqual([]); // no gap, nothing asked
+    buf.push({ sequenceNumber: 65535 }, 1000); // 65534 missing: the gap is seen now
+    buf.push({ sequenceNumber: 1 }, 2000);
+    buf.push({ sequenceNumber: 0 }, 3000); // arrives after 1, listed before it
+    buf.push({ sequenceNumber: 3 }, 4000); // after a second gap (2): not part of the run
+    expect(out).toEqual([65533]);
+    expect(calls[0]).toEqual({ run: [65535], seenUs: 1000 });
+    expect(calls.at(-1)).toEqual({ run: [65535, 0, 1], seenUs: 1000 });
+  });
+
+  it("a deadline of undefined waits as before: the gap is given up after the normal wait and counted as skippedLost", () => {
+    const buf = new ReorderBuffer<Pkt>({ minWaitMs: 0 });
+    const wait = 50_000;
+    buf.setWaitBounds(wait, wait);
+    const out = collect(buf);
+    const skipped: number[] = [];
+    buf.onUnneededGapSkipped = (s) => skipped.push(s);
+    let asked = 0;
+    buf.skipUnneededGaps(() => {
+      asked++;
+      return undefined;
+    });
+    buf.push({ sequenceNumber: 10 }, 0);
+    const seen = 1000;
+    buf.push({ sequenceNumber: 12 }, seen);
+    expect(asked).toBeGreaterThan(0);
+    expect(buf.nextDueUs()).toBe(seen + wait);
+    buf.tick(seen + wait - 1);
+    expect(out).toEqual([10]);
+    buf.tick(seen + wait);
+    expect(out).toEqual([10, 12]);
+    expect(buf.stats()).toMatchObject({ skippedLost: 1, skippedUnneeded: 0 });
+    expect(skipped).toEqual([]);
+  });
+
+  it("a deadline T gives the gap up at T, not before, as skippedUnneeded, and reports the sequence number released after it (RFC 3550 5.1 wrap)", () => {
+    const buf = new ReorderBuffer<Pkt>({ minWaitMs: 0 });
+    buf.setWaitBounds(100_000, 100_000);
+    const out = collect(buf);
+    const skipped: number[] = [];
+    buf.onUnneededGapSkipped = (s) => skipped.push(s);
+    const free = 30_000;
+    buf.skipUnneededGaps((_run, seenUs) => seenUs + free);
+    buf.push({ sequenceNumber: 65533 }, 0);
+    const seen = 1000;
+    buf.push({ sequenceNumber: 0 }, seen); // 65534 and 65535 missing
+    buf.push({ sequenceNumber: 1 }, seen + 1000);
+    expect(buf.nextDueUs()).toBe(seen + free);
+    buf.tick(seen + free - 1);
+    expect(out).toEqual([65533]);
+    expect(skipped).toEqual([]);
+    buf.tick(seen + free);
+    expect(out).toEqual([65533, 0, 1]);
+    expect(buf.stats()).toMatchObject({ skippedUnneeded: 2, skippedLost: 0 });
+    expect(skipped).toEqual([0]);
+    expect(buf.nextDueUs()).toBeUndefined();
+  });
+
+  it("a missing packet that comes before the deadline is released in order and nothing is skipped", () => {
+    const buf = new ReorderBuffer<Pkt>({ minWaitMs: 0 });
+    buf.setWaitBounds(100_000, 100_000);
+    const out = collect(buf);
+    buf.skipUnneededGaps((_run, seenUs) => seenUs + 30_000);
+    buf.push({ sequenceNumber: 10 }, 0);
+    buf.push({ sequenceNumber: 12 }, 1000);
+    buf.tick(20_000);
+    buf.push({ sequenceNumber: 11 }, 20_000);
+    buf.tick(40_000);
+    expect(out).toEqual([10, 11, 12]);
+    expect(buf.stats()).toMatchObject({ skippedUnneeded: 0, skippedLost: 0 });
+    expect(buf.nextDueUs()).toBeUndefined();
+  });
+
+  it("a deadline later than the normal wait does not lengthen it: the gap is given up as lost then", () => {
+    const buf = new ReorderBuffer<Pkt>({ minWaitMs: 0 });
+    const wait = 20_000;
+    buf.setWaitBounds(wait, wait);
+    const out = collect(buf);
+    buf.skipUnneededGaps((_run, seenUs) => seenUs + 5 * wait);
+    buf.push({ sequenceNumber: 10 }, 0);
+    buf.push({ sequenceNumber: 12 }, 1000);
+    expect(buf.nextDueUs()).toBe(1000 + wait);
+    buf.tick(1000 + wait);
+    expect(out).toEqual([10, 12]);
+    expect(buf.stats()).toMatchObject({ skippedLost: 1, skippedUnneeded: 0 });
+  });
+
+  it.each([
+    ["-Infinity", (): number => -Infinity],
+    ["a time before the gap was seen", (_run: readonly Pkt[], seenUs: number): number => seenUs - 1],
+  ])("a deadline already passed (%s) gives the gap up at once", (_name, deadline) => {
+    const buf = new ReorderBuffer<Pkt>({ minWaitMs: 0 });
+    buf.setWaitBounds(100_000, 100_000);
+    const out = collect(buf);
+    const skipped: number[] = [];
+    buf.onUnneededGapSkipped = (s) => skipped.push(s);
+    buf.skipUnneededGaps(deadline);
+    buf.push({ sequenceNumber: 10 }, 0);
+    buf.push({ sequenceNumber: 13 }, 5000);
+    expect(out).toEqual([10, 13]);
+    expect(buf.stats()).toMatchObject({ skippedUnneeded: 2, skippedLost: 0, held: 0 });
+    expect(skipped).toEqual([13]);
+  });
+
+  /** A buffer that has seen packet 2 arrive 20 ms after packet 3: it has learned reordering lateness. */
+  function reorderingPath(): { buf: ReorderBuffer<Pkt>; out: number[] } {
+    const buf = new ReorderBuffer<Pkt>({ minWaitMs: 5, maxWaitMs: 500 });
+    const out = collect(buf);
+    buf.push({ sequenceNumber: 1 }, 0);
+    buf.push({ sequenceNumber: 3 }, 0);
+    buf.push({ sequenceNumber: 2 }, 20_000);
+    expect(out).toEqual([1, 2, 3]);
+    expect(buf.reorderLatenessUs).toBeGreaterThan(0);
+    // A long normal wait (as for a retransmission): the reordering floor is what is tested.
+    buf.setWaitBounds(200_000, 500_000);
+    return { buf, out };
+  }
+
+  it("a packet only reordered on the path is still waited for ~1.5x the learned lateness when the deadline is earlier", () => {
+    const { buf, out } = reorderingPath();
+    const floor = 1.5 * buf.reorderLatenessUs;
+    buf.skipUnneededGaps((_run, seenUs) => seenUs + 1000);
+    const seen = 100_000;
+    buf.push({ sequenceNumber: 4 }, seen);
+    buf.push({ sequenceNumber: 6 }, seen); // 5 missing
+    expect(buf.nextDueUs()).toBeCloseTo(seen + floor, 6);
+    buf.tick(seen + 1000); // the deadline has passed, the reordering floor has not
+    buf.tick(seen + floor - 1);
+    expect(out).toEqual([1, 2, 3, 4]);
+    buf.tick(seen + floor);
+    expect(out).toEqual([1, 2, 3, 4, 6]);
+    expect(buf.stats()).toMatchObject({ skippedUnneeded: 1, skippedLost: 0 });
+  });
+
+  it("a reordered packet that comes after the deadline but within the reordering floor is released in order", () => {
+    const { buf, out } = reorderingPath();
+    const floor = 1.5 * buf.reorderLatenessUs;
+    buf.skipUnneededGaps((_run, seenUs) => seenUs + 1000);
+    const seen = 100_000;
+    buf.push({ sequenceNumber: 4 }, seen);
+    buf.push({ sequenceNumber: 6 }, seen);
+    buf.tick(seen + floor / 2);
+    buf.push({ sequenceNumber: 5 }, seen + floor / 2);
+    expect(out).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(buf.stats()).toMatchObject({ skippedUnneeded: 0, skippedLost: 0 });
+  });
+});

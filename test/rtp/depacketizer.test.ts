@@ -5,6 +5,7 @@ import { sinkTo } from "../../src/pipeline/stage.js";
 import { Depacketizer } from "../../src/rtp/depacketizer.js";
 import { Packetizer } from "../../src/rtp/packetizer.js";
 import { RtpPacket } from "../../src/rtp/rtp-packet.js";
+import { Vp8PayloadDescriptor } from "../../src/rtp/vp8-payload-descriptor.js";
 import { Vp9PayloadDescriptor } from "../../src/rtp/vp9-payload-descriptor.js";
 import { SeededRandom } from "../../src/util/seeded-random.js";
 import { vp8Frame } from "./frames-helper.js";
@@ -244,5 +245,187 @@ describe("Depacketizer", () => {
   it("rejects invalid options", () => {
     expect(() => new Depacketizer({ codec: "h264" as CodecName })).toThrow(InvalidOptionError);
     expect(() => new Depacketizer({ codec: "vp8", payloadType: -1 })).toThrow(InvalidOptionError);
+  });
+});
+
+describe("Depacketizer with two temporal layers (RFC 7741 4.2)", () => {
+  /**
+   * A VP8 stream in the encoder's two-layer pattern (base, upper, base, upper ...), frames
+   * 1500-2500 bytes so each takes two or three packets; `keyframes` must be base positions.
+   */
+  function layeredStream(n: number, keyframes: readonly number[] = [0], seed = 3): EncodedFrame[] {
+    const rng = new SeededRandom(seed);
+    return Array.from({ length: n }, (_, i) => ({ ...vp8Frame(rng, rng.int(1500, 2500), keyframes.includes(i), i * 3000), temporalLayer: i % 2 }));
+  }
+
+  /** Frame indices (by RTP timestamp) of what came out. */
+  const indices = (frames: readonly EncodedFrame[]): number[] => frames.map((f) => f.rtpTimestamp / 3000);
+
+  it("all packets of one upper-layer frame lost: every other frame is emitted, no keyframe needed (RFC 7741 4.2 N bit)", () => {
+    const src = layeredStream(10);
+    const pk = packetize("vp8", src);
+    const { d, frames } = depack("vp8");
+    pk.forEach((pkts, i) => {
+      if (i === 3) return;
+      for (const x of pkts) d.push(x, 0);
+      expect(d.needsKeyframe, `after frame ${i}`).toBe(false);
+    });
+    expect(indices(frames)).toEqual(src.map((_, i) => i).filter((i) => i !== 3));
+    for (const f of frames) expect(f.data).toEqual(src[f.rtpTimestamp / 3000]!.data);
+  });
+
+  it("one packet of a multi-packet upper-layer frame lost: that frame is dropped, the following frames are emitted (RFC 7741 4.2)", () => {
+    const src = layeredStream(10);
+    const pk = packetize("vp8", src);
+    for (const lost of [0, 1, -1]) {
+      // first, second and last packet of upper-layer frame 5 in turn
+      expect(pk[5]!.length).toBeGreaterThan(1);
+      const lostPacket = pk[5]!.at(lost)!;
+      const { d, frames } = depack("vp8");
+      for (const pkts of pk) for (const x of pkts) if (x !== lostPacket) d.push(x, 0);
+      expect(indices(frames), `lost packet ${lost}`).toEqual(src.map((_, i) => i).filter((i) => i !== 5));
+      expect(d.needsKeyframe).toBe(false);
+      expect(d.stats().framesIncomplete).toBe(1);
+    }
+  });
+
+  it("a whole base-layer frame lost: no later delta frame is emitted, needsKeyframe holds until the next keyframe (RFC 7741 4.2 TL0PICIDX)", () => {
+    const src = layeredStream(16, [0, 10]);
+    const pk = packetize("vp8", src);
+    const { d, frames } = depack("vp8");
+    const needs: boolean[] = [];
+    pk.forEach((pkts, i) => {
+      if (i === 4) return;
+      for (const x of pkts) d.push(x, 0);
+      needs[i] = d.needsKeyframe;
+    });
+    // Frames 5-9 all depend on base frame 4; the keyframe (10) and what follows it decode.
+    expect(indices(frames)).toEqual([0, 1, 2, 3, 10, 11, 12, 13, 14, 15]);
+    // From the upper frame 5, whose TL0PICIDX already shows that base frame 4 is gone, until the keyframe.
+    expect(needs.slice(5, 10)).toEqual([true, true, true, true, true]);
+    expect(needs.slice(10)).toEqual([false, false, false, false, false, false]);
+    expect(d.stats().framesUndecodable).toBe(5);
+  });
+
+  it("an upper-layer frame whose base-layer frame was lost is not emitted (RFC 7741 4.2 TL0PICIDX)", () => {
+    const src = layeredStream(8);
+    const pk = packetize("vp8", src);
+    // The whole base frame 4 lost, or only its middle packet: upper frame 5 references it either way.
+    for (const lose of [(i: number) => i === 4, (i: number, k: number) => i === 4 && k === 1]) {
+      const { d, frames } = depack("vp8");
+      pk.forEach((pkts, i) => pkts.forEach((x, k) => (lose(i, k) ? undefined : d.push(x, 0))));
+      expect(indices(frames)).toEqual([0, 1, 2, 3]);
+      expect(d.needsKeyframe).toBe(true);
+    }
+  });
+
+  it("a stream switching from one layer to two and back without loss emits every frame and never needs a keyframe", () => {
+    const rng = new SeededRandom(8);
+    const layers = [undefined, undefined, undefined, 0, 1, 0, 1, 0, 1, undefined, undefined, 0, 1, 0, undefined, 0, 1];
+    const src = layers.map((layer, i) => {
+      const f = vp8Frame(rng, rng.int(1500, 2500), i === 0, i * 3000);
+      return layer === undefined ? f : { ...f, temporalLayer: layer };
+    });
+    const { d, frames } = depack("vp8");
+    packetize("vp8", src).forEach((pkts, i) => {
+      for (const x of pkts) d.push(x, 0);
+      expect(d.needsKeyframe, `after frame ${i}`).toBe(false);
+    });
+    expect(indices(frames)).toEqual(src.map((_, i) => i));
+    frames.forEach((f, i) => expect(f.data).toEqual(src[i]!.data));
+    expect(d.stats()).toMatchObject({ framesIncomplete: 0, framesUndecodable: 0 });
+  });
+
+  it("after a lost upper-layer frame, a later upper-layer frame of the same base is emitted only with layer sync Y=1 (RFC 7741 4.2)", () => {
+    const rng = new SeededRandom(4);
+    /** A one-packet VP8 frame with picture `pid` and the given L/T fields. */
+    const frame = (seq: number, pid: number, tl0PicIdx: number, tid: number, layerSync: boolean): RtpPacket => {
+      const desc = new Vp8PayloadDescriptor({ startOfPartition: true, pictureId: pid, tl0PicIdx, tid, layerSync, nonReference: tid > 0 });
+      const data = vp8Frame(rng, 40, pid === 0, pid * 3000).data;
+      return new RtpPacket({ payloadType: 96, sequenceNumber: seq, timestamp: pid * 3000, ssrc: 9, marker: true, payload: Uint8Array.of(...desc.serialize(), ...data) });
+    };
+    for (const sync of [false, true]) {
+      const { d, frames } = depack("vp8");
+      d.push(frame(1, 0, 0, 0, false), 0); // keyframe, base
+      d.push(frame(2, 1, 0, 1, true), 0);
+      d.push(frame(3, 2, 1, 0, false), 0); // base
+      // seq 4 (picture 3, an upper-layer frame on base 1) lost
+      d.push(frame(5, 4, 1, 1, sync), 0); // another upper-layer frame on base 1
+      d.push(frame(6, 5, 2, 0, false), 0); // the next base frame needs neither
+      expect(indices(frames), `Y=${Number(sync)}`).toEqual(sync ? [0, 1, 2, 4, 5] : [0, 1, 2, 5]);
+      expect(d.needsKeyframe).toBe(false);
+    }
+  });
+
+  describe("canSkipTo", () => {
+    /** A depacketizer fed the packets of `pk` for which `keep(frame, packet)` holds. */
+    function fed(pk: RtpPacket[][], keep: (i: number, k: number) => boolean): Depacketizer {
+      const { d } = depack("vp8");
+      pk.forEach((pkts, i) => pkts.forEach((x, k) => (keep(i, k) ? d.push(x, 0) : undefined)));
+      return d;
+    }
+
+    it("true for the first packet of the next base frame after a lost upper-layer frame (RFC 7741 4.2)", () => {
+      const pk = packetize("vp8", layeredStream(8));
+      // Upper frame 3 lost whole, or cut short after its first packet: base frame 4 needs neither.
+      expect(fed(pk, (i) => i < 3).canSkipTo(pk[4]![0]!)).toBe(true);
+      expect(fed(pk, (i, k) => i < 3 || (i === 3 && k === 0)).canSkipTo(pk[4]![0]!)).toBe(true);
+    });
+
+    it("false for the first packet after a lost base-layer frame (RFC 7741 4.2 TL0PICIDX)", () => {
+      const pk = packetize("vp8", layeredStream(8));
+      // Base frame 4 lost whole: neither upper frame 5 nor base frame 6 can be decoded without it.
+      const d = fed(pk, (i) => i < 4);
+      expect(d.canSkipTo(pk[5]![0]!)).toBe(false);
+      expect(d.canSkipTo(pk[6]![0]!)).toBe(false);
+      // Base frame 4 cut short after its first packet.
+      expect(fed(pk, (i, k) => i < 4 || (i === 4 && k === 0)).canSkipTo(pk[5]![0]!)).toBe(false);
+    });
+
+    it("false for a packet that does not start a frame", () => {
+      const pk = packetize("vp8", layeredStream(8));
+      expect(pk[4]!.length).toBeGreaterThan(1);
+      const d = fed(pk, (i) => i < 3);
+      expect(d.canSkipTo(pk[4]![0]!)).toBe(true);
+      expect(d.canSkipTo(pk[4]![1]!)).toBe(false);
+    });
+
+    it("unlayered: true when only non-media was lost (the next PictureID follows the last emitted one, RFC 5109 10.2)", () => {
+      const pk = packetize("vp8", vp8Stream(5, 10));
+      const d = fed(pk, (i) => i < 2);
+      // Frame 2 shifted by one sequence number, as if an FEC packet that came between was lost (RFC 3550 5.1).
+      const next = pk[2]![0]!;
+      const shifted = new RtpPacket({ ...next, sequenceNumber: (next.sequenceNumber + 1) & 0xffff, payload: next.payload, marker: next.marker });
+      expect(d.canSkipTo(shifted)).toBe(true);
+    });
+
+    it("unlayered: false when a whole frame is missing (the PictureID jumps)", () => {
+      const pk = packetize("vp8", vp8Stream(5, 10));
+      const d = fed(pk, (i) => i < 2);
+      expect(d.canSkipTo(pk[3]![0]!)).toBe(false);
+      expect(d.canSkipTo(pk[2]![0]!)).toBe(true);
+    });
+
+    it("true for a keyframe, even while waiting for one", () => {
+      const pk = packetize("vp8", vp8Stream(8, 4));
+      const d = fed(pk, (i) => i < 2 || i === 3); // frame 2 lost: frame 3 cannot decode
+      expect(d.needsKeyframe).toBe(true);
+      expect(d.canSkipTo(pk[5]![0]!)).toBe(false);
+      expect(d.canSkipTo(pk[4]![0]!)).toBe(true);
+    });
+
+    it("does not change what push then does", () => {
+      const src = layeredStream(8);
+      const pk = packetize("vp8", src);
+      const { d, frames } = depack("vp8");
+      pk.forEach((pkts, i) => {
+        if (i === 3) return;
+        for (const x of pkts) {
+          d.canSkipTo(x);
+          d.push(x, 0);
+        }
+      });
+      expect(indices(frames)).toEqual([0, 1, 2, 4, 5, 6, 7]);
+    });
   });
 });

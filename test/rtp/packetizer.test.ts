@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { CodecName } from "../../src/codec/encoded-frame.js";
+import type { CodecName, EncodedFrame } from "../../src/codec/encoded-frame.js";
 import { InvalidOptionError } from "../../src/errors.js";
 import { sinkTo } from "../../src/pipeline/stage.js";
 import { balancedChunkSizes } from "../../src/rtp/codec-payload-format.js";
 import { Packetizer, type PacketizerOptions } from "../../src/rtp/packetizer.js";
 import { RtpPacket } from "../../src/rtp/rtp-packet.js";
+import { Vp8Packetizer } from "../../src/rtp/vp8-packetizer.js";
 import { Vp8PayloadDescriptor } from "../../src/rtp/vp8-payload-descriptor.js";
 import { Vp9PayloadDescriptor } from "../../src/rtp/vp9-payload-descriptor.js";
 import { SeededRandom } from "../../src/util/seeded-random.js";
@@ -146,5 +147,136 @@ describe("Packetizer", () => {
     ["initialSequenceNumber out of range", { initialSequenceNumber: 70000 }],
   ])("rejects %s with InvalidOptionError", (_n, o) => {
     expect(() => new Packetizer({ codec: "vp8", payloadType: 96, ssrc: 1, ...o })).toThrow(InvalidOptionError);
+  });
+});
+
+describe("Packetizer with temporal layers", () => {
+  /** VP8 frames in the encoder's two-layer pattern; `layers[i]` undefined means no layer signalled. */
+  function vp8Layered(layers: readonly (0 | 1 | undefined)[], keyframes: ReadonlySet<number>, seed = 11): EncodedFrame[] {
+    const rng = new SeededRandom(seed);
+    return layers.map((layer, i) => {
+      const f = vp8Frame(rng, rng.int(1500, 2600), keyframes.has(i), i * 3000);
+      return layer === undefined ? f : { ...f, temporalLayer: layer };
+    });
+  }
+
+  /** Packetizes each frame and returns the parsed descriptors of its packets. */
+  function vp8Descriptors(frames: readonly EncodedFrame[]): Vp8PayloadDescriptor[][] {
+    const { p, packets } = collect({ codec: "vp8", payloadType: 96, ssrc: 1 });
+    return frames.map((f) => {
+      const before = packets.length;
+      p.push(f, 0);
+      return packets.slice(before).map((x) => Vp8PayloadDescriptor.parse(x.payload));
+    });
+  }
+
+  it("VP8: every packet carries TL0PICIDX (+1 per base frame, a keyframe is one), TID = layer, Y and N only on TID 1 (RFC 7741 4.2)", () => {
+    const layers = [0, 1, 0, 1, 0, 0, 1, 0, 1] as const;
+    // Frame 4 is a keyframe where an upper-layer frame would have come (the encoder restarts the pattern).
+    const frames = vp8Layered(layers, new Set([0, 4]));
+    const descs = vp8Descriptors(frames);
+    expect(descs.some((d) => d.length > 1)).toBe(true); // the checks below cover continuation packets too
+    let base = -1;
+    descs.forEach((ds, i) => {
+      const layer = layers[i]!;
+      if (layer === 0 || frames[i]!.keyframe) base = (base + 1) & 0xff;
+      for (const d of ds) {
+        expect(d.tl0PicIdx).toBe(base);
+        expect(d.tid).toBe(layer);
+        expect(d.layerSync).toBe(layer === 1);
+        expect(d.nonReference).toBe(layer === 1);
+        expect(d.pictureId).toBe(i);
+      }
+    });
+    // An upper-layer frame shares its base frame's index; the next base frame moves it on by one.
+    expect(descs[1]![0]!.tl0PicIdx).toBe(descs[0]![0]!.tl0PicIdx);
+    expect(descs[2]![0]!.tl0PicIdx).toBe(descs[1]![0]!.tl0PicIdx + 1);
+  });
+
+  it("VP8: TL0PICIDX starts at initialTl0PicIdx and wraps from 255 to 0 (RFC 7741 4.2)", () => {
+    const vp8 = new Vp8Packetizer({ initialTl0PicIdx: 254 });
+    const layers = [0, 1, 0, 1, 0, 1, 0] as const;
+    const frames = vp8Layered(layers, new Set([0]));
+    const got = frames.map((f) => vp8.packetize(f, 1000).map((x) => Vp8PayloadDescriptor.parse(x).tl0PicIdx));
+    let base = 254 - 1;
+    got.forEach((perPacket, i) => {
+      if (layers[i] === 0) base = (base + 1) % 256;
+      expect(perPacket.every((t) => t === base)).toBe(true);
+    });
+    expect(got[0]![0]).toBe(254);
+    // The third base frame is past 255: it wraps rather than grow or stick.
+    expect(got[4]![0]).toBe((254 + 2) % 256);
+    expect(got[4]![0]).toBeLessThan(got[3]![0]!);
+  });
+
+  it("VP8: frames without temporalLayer carry no L or T field, even after layered frames (RFC 7741 4.2)", () => {
+    const layers = [undefined, undefined, 0, 1, undefined, undefined] as const;
+    const descs = vp8Descriptors(vp8Layered(layers, new Set([0])));
+    descs.forEach((ds, i) => {
+      for (const d of ds) {
+        const layered = layers[i] !== undefined;
+        expect(d.tl0PicIdx >= 0).toBe(layered);
+        expect(d.tid >= 0).toBe(layered);
+        if (!layered) {
+          expect(d.tl0PicIdx).toBe(-1);
+          expect(d.tid).toBe(-1);
+          expect(d.layerSync).toBe(false);
+          expect(d.nonReference).toBe(false);
+        }
+      }
+    });
+    // Without L and T the descriptor is two bytes shorter.
+    expect(descs[0]![0]!.headerLength).toBe(descs[2]![0]!.headerLength - 2);
+  });
+
+  it("VP9 flexible mode: a layered frame's P_DIFF is the distance to the last base-layer frame, TID is the layer (RFC 9628 4.2)", () => {
+    const { p, packets } = collect({ codec: "vp9", payloadType: 98, ssrc: 7, vp9Mode: "flexible" });
+    const rng = new SeededRandom(12);
+    const layers = [0, 1, 0, 1, 0, 1, 0] as const;
+    const perFrame: Vp9PayloadDescriptor[][] = [];
+    layers.forEach((layer, i) => {
+      const before = packets.length;
+      const key = i === 0;
+      p.push({ kind: "video", codec: "vp9", data: rng.fill(new Uint8Array(rng.int(800, 2600))), keyframe: key, rtpTimestamp: i * 3000, captureTimeUs: 0, frameIndex: i, temporalLayer: layer, ...(key ? { width: 320, height: 240 } : {}) }, 0);
+      perFrame.push(packets.slice(before).map((x) => Vp9PayloadDescriptor.parse(x.payload)));
+    });
+    expect(perFrame.some((ds) => ds.length > 1)).toBe(true);
+    let lastBase = -1;
+    perFrame.forEach((ds, i) => {
+      for (const d of ds) {
+        expect(d.pictureId).toBe(i);
+        expect(d.tid).toBe(layers[i]);
+        if (i === 0) expect(d.pDiffs).toEqual([]);
+        else expect(d.pDiffs).toEqual([i - lastBase]);
+      }
+      if (layers[i] === 0) lastBase = i;
+    });
+    // The two-layer pattern: a base frame after an upper one skips it (2), an upper frame follows its base (1).
+    expect(perFrame[2]![0]!.pDiffs).toEqual([2]);
+    expect(perFrame[3]![0]!.pDiffs).toEqual([1]);
+  });
+
+  it("VP9 flexible mode: a frame without temporalLayer signals no layer and references the previous picture (RFC 9628 4.2)", () => {
+    const { p, packets } = collect({ codec: "vp9", payloadType: 98, ssrc: 7, vp9Mode: "flexible" });
+    const rng = new SeededRandom(13);
+    for (let i = 0; i < 3; i++) {
+      p.push({ kind: "video", codec: "vp9", data: rng.fill(new Uint8Array(300)), keyframe: i === 0, rtpTimestamp: i * 3000, captureTimeUs: 0, frameIndex: i, ...(i === 0 ? { width: 320, height: 240 } : {}) }, 0);
+    }
+    const d = packets.map((x) => Vp9PayloadDescriptor.parse(x.payload));
+    expect(d.map((x) => x.tid)).toEqual([-1, -1, -1]);
+    expect(d.map((x) => x.pDiffs)).toEqual([[], [1], [1]]);
+  });
+
+  it("VP9 flexible mode: the first base frame after frames without layers references the previous picture (RFC 9628 4.2)", () => {
+    const rng = new SeededRandom(21);
+    const layers: (0 | 1 | undefined)[] = [0, 1, 0, 1, undefined, undefined, undefined, 0, 1];
+    const frames: EncodedFrame[] = layers.map((l, i) => ({
+      kind: "video", codec: "vp9", data: rng.fill(new Uint8Array(200)), keyframe: i === 0, rtpTimestamp: i * 3000, captureTimeUs: 0, frameIndex: i,
+      ...(l === undefined ? {} : { temporalLayer: l }), ...(i === 0 ? { width: 320, height: 240 } : {}),
+    }));
+    const { p, packets } = collect({ codec: "vp9", payloadType: 98, ssrc: 7 });
+    for (const f of frames) p.push(f, 0);
+    const d = packets.map((x) => Vp9PayloadDescriptor.parse(x.payload));
+    expect(d.map((x) => x.pDiffs)).toEqual([[], [1], [2], [1], [1], [1], [1], [1], [1]]);
   });
 });
