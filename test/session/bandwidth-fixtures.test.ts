@@ -180,29 +180,25 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     expect(r.report.bandwidth!.utilizationPct).toBeGreaterThan(30);
   });
 
-  it("3G-like 150 kbps, 100 ms one-way, 3% loss: audio barely concealed, video keeps a low rung", async () => {
-    const r = await replay("3g-150k", { durationS: 20, delayMs: 100, lossPct: 3 });
+  it("3G-like 150 kbps, 100 ms one-way, 3% loss: audio concealed < 3%, >= 10 fps at 160x120 or better, p95 latency < 400 ms (the issue's targets)", async () => {
+    // At the issue's size (640x480 capture, as `rtcpipe call` measures it) and for 30 s: the
+    // trace is cheap (the ladder sits at 160x120), and at 320x240 capture its ladder keeps
+    // 200x150 at 8-9 fps instead.
+    const r = await replay("3g-150k", { width: 640, height: 480, durationS: 30, delayMs: 100, lossPct: 3 });
     const v = r.report.video!;
     const fpsTail = r.report.timeline.fps.slice(10);
     const heightTail = r.report.timeline.videoHeight.slice(10);
-    console.log(`3G: audio concealed ${r.report.audio!.concealedPct.toFixed(1)}%, fps ${v.fpsDecoded.toFixed(1)} (10-20 s ${fpsTail.join(" ")}), heights ${heightTail.join(" ")}, p95 latency ${v.latencyMs.p95.toFixed(0)} ms, utilization ${utilizationPct(r, 2, 20).toFixed(0)}%`);
-    // The issue's target (never above 3%): today ~1.9% (was 2.4-3.0% while the first keyframe,
-    // sent at the 300 kbps start, overfilled the 125 kbps link; video now waits for the first
-    // probe result, see BandwidthAdaptation). Margin to 4.5%.
-    expect(r.report.audio!.concealedPct).toBeLessThan(4.5);
-    // Not yet the target at this size (>= 10 fps at 160x120 or better; at 640x480 capture,
-    // README, 10.7-12 fps over seeds 1-5): ~7.7 fps over the call and ~7 from 10 s on here, at
-    // 160x120 (the ladder's smallest rung). With the pacer at 1.1x the target (libwebrtc's
-    // send-side pacing) instead of 2.5x, bursts wait in the pacer instead of the bottleneck:
-    // ~1 fps less here, the queue p95 on the other traces halved. Margins below.
-    expect(v.fpsDecoded).toBeGreaterThan(5);
-    expect(fpsTail.reduce((a, b) => a + b, 0) / fpsTail.length).toBeGreaterThan(5.5);
-    for (const h of heightTail) expect(h).toBeGreaterThan(0); // video never pauses after the start
-    // Not yet the target (p95 < 400 ms): today ~530 ms here (was ~600 ms before the
-    // retransmission wait and the jitter delay had to fit a 300 ms capture-to-render budget,
-    // ~910 ms before that): 100 ms each way, and the frames that wait for a retransmission
-    // (about two thirds of the frames over 400 ms) or a queue spike. Margin to 650 ms.
-    expect(v.latencyMs.p95).toBeLessThan(650);
+    console.log(`3G: audio concealed ${r.report.audio!.concealedPct.toFixed(1)}%, fps ${v.fpsDecoded.toFixed(1)} (10-30 s ${fpsTail.join(" ")}), heights ${heightTail.join(" ")}, p95 latency ${v.latencyMs.p95.toFixed(0)} ms, utilization ${utilizationPct(r, 2, 30).toFixed(0)}%`);
+    // The issue's targets. Today (seeds 1-3, this deterministic run's settings): audio ~1.5%,
+    // 11-14 fps at 160x120, p95 314-376 ms. A lost upper-layer frame (two temporal layers are on
+    // on this lossy long-RTT path) and a lost FEC packet are skipped when their retransmission
+    // could not be in time, instead of stalling every frame behind them (was ~530 ms).
+    expect(r.report.audio!.concealedPct).toBeLessThan(3);
+    expect(v.fpsDecoded).toBeGreaterThanOrEqual(10);
+    // The ladder's smallest rung is 160x120; a second's height is the mean of both sides, so a
+    // side that paused (target under 50 kbps after a queue spike) shows as 60 for that second.
+    for (const h of heightTail) expect(h).toBeGreaterThan(0); // never both paused
+    expect(v.latencyMs.p95).toBeLessThan(400);
     // The queue stays within what the trace's buffer allows once the start is over.
     expect(p95(queues(r, 5))).toBeLessThan(380);
   });
