@@ -187,7 +187,7 @@ export function summaryText(r: CallReport): string {
     lines.push(
       `  video ${v.codec.toUpperCase()} ${v.width}x${v.height}: ${f1(v.bitrateKbps, 0)} kbps, ${v.framesSent} frames sent, ${v.framesDecoded} decoded (${f1(v.fpsDecoded)} fps)`,
       `    latency p50/p95/p99 ${f1(v.latencyMs.p50)}/${f1(v.latencyMs.p95)}/${f1(v.latencyMs.p99)} ms, PSNR mean ${f1(v.psnrDb.mean, 2)} dB (p5 ${f1(v.psnrDb.p5, 2)}), freezes ${v.freeze.count} (${f1(v.freeze.totalMs, 0)} ms)`,
-      `    packets ${v.packets.sent} sent, ${v.packets.lostOnWire} lost on the wire (${f1(v.packets.lostOnWirePct, 2)}%), ${v.packets.lostAfterRecovery} after recovery (${f1(v.packets.lostAfterRecoveryPct, 2)}%); ${v.nacksSent} NACKs, ${v.retransmitted} RTX sent (${f1(v.rtxOverheadPct, 1)}% overhead), ${v.recoveredByRtx} used; ${v.recoveredByFec} recovered by FEC (${f1(v.fecOverheadPct, 1)}% overhead)`,
+      `    packets ${v.packets.sent} sent, ${v.packets.lostOnWire} lost on the wire (${f1(v.packets.lostOnWirePct, 2)}%), ${v.packets.lostAfterRecovery} after recovery (${f1(v.packets.lostAfterRecoveryPct, 2)}%); ${v.nacksSent} NACKs, ${v.retransmitted} RTX sent (${f1(v.rtxOverheadPct, 1)}% overhead), ${v.recoveredByRtx} used; ${v.recoveredByFec} recovered by FEC (${f1(v.fecOverheadPct, 1)}% overhead); ${f1(v.upperLayerFramesPct, 0)}% of frames in the upper temporal layer, ${v.unneededPacketsSkipped} packets skipped as not needed`,
     );
   }
   if (r.audio) {

@@ -55,6 +55,7 @@ interface SendFlags {
   bind?: string;
   mtu: string;
   vp9Mode: string;
+  temporalLayers: string;
   json?: boolean;
 }
 
@@ -129,6 +130,7 @@ export async function runSend(flags: SendFlags): Promise<SendSummary> {
   const cname = flags.cname ?? `rtcpipe@${hostname()}`;
   const mtu = parseNumber("--mtu", flags.mtu, 200, 9000, true);
   const vp9Mode = parseChoice("--vp9-mode", flags.vp9Mode, ["simple", "flexible"] as const);
+  const temporalLayers = parseChoice("--temporal-layers", flags.temporalLayers, ["1", "2"] as const) === "2" ? 2 : 1;
   const bitrate = parseBitrate("--bitrate", flags.bitrate, 10_000, 50e6);
   const audioBitrate = parseBitrate("--audio-bitrate", flags.audioBitrate, 6_000, 510_000);
   if (flags.duration !== undefined && flags.frames !== undefined) throw new InvalidOptionError("Cannot use both --duration and --frames: give one");
@@ -209,7 +211,7 @@ export async function runSend(flags: SendFlags): Promise<SendSummary> {
     let vSender: RtpSender | undefined;
     if (videoSource) {
       const keyInt = flags.keyframeInterval !== undefined ? parseNumber("--keyframe-interval", flags.keyframeInterval, 0, 100_000, true) : Math.round(videoSource.fps);
-      vEnc = await VpxEncoder.create({ codec: video as "vp8" | "vp9", width: videoSource.width, height: videoSource.height, fps: videoSource.fps, bitrateBps: bitrate, keyframeIntervalFrames: keyInt, dropFrameThreshold: 0 });
+      vEnc = await VpxEncoder.create({ codec: video as "vp8" | "vp9", width: videoSource.width, height: videoSource.height, fps: videoSource.fps, bitrateBps: bitrate, keyframeIntervalFrames: keyInt, dropFrameThreshold: 0, temporalLayers });
       const enc = vEnc;
       closers.push(() => enc.close());
       const rtp = await UdpTransport.open({ bindAddress, remote: { address: toAddress, port: to.port }, clock });
@@ -329,6 +331,7 @@ export function sendCommand(setCode: (code: number) => void): Command {
     .option("--bind <address>", "local address to send from (default 127.0.0.1 for loopback peers, else 0.0.0.0)")
     .option("--mtu <bytes>", "largest RTP packet", "1200")
     .addOption(new Option("--vp9-mode <mode>", "VP9 descriptor: simple (non-flexible, no layer indices; ffmpeg 5.1 reads only this) or flexible (P_DIFF)").choices(["simple", "flexible"]).default("simple"))
+    .addOption(new Option("--temporal-layers <n>", "video temporal layers: 2 = every other frame one nothing references (RFC 7741 4.2 TID/TL0PICIDX, N and Y bits)").choices(["1", "2"]).default("1"))
     .option("--json", "print the summary as JSON")
     .action(async (flags: SendFlags) => {
       try {

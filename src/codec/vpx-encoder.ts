@@ -87,6 +87,7 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
     framesEncoded: 0,
     framesDropped: 0,
     keyframes: 0,
+    upperLayerFrames: 0,
     bytesOut: 0,
     encodeMsTotal: 0,
     encodeMsLast: 0,
@@ -205,6 +206,7 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
     }
     const temporalLayer = keyframe ? 0 : layer;
     this.sinceBaseLayer = temporalLayer === 0 ? 1 : this.sinceBaseLayer + 1;
+    if (temporalLayer > 0) this.counters.upperLayerFrames++;
     const outPtr = this.mod._rp_vpx_enc_output(this.enc);
     const data = this.mod.HEAPU8.slice(outPtr, outPtr + n);
     this.counters.framesEncoded++;

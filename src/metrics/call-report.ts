@@ -40,6 +40,13 @@ export interface VideoReport {
   recoveredByFec: number;
   fecOverheadPct: number;
   nacksSent: number;
+  /**
+   * Frames sent in the upper temporal layer (% of frames sent; 0 with one layer), and media
+   * packets the receivers gave up without waiting because the next frame did not need them
+   * (lost upper-layer frames, lost FEC packets; counted in `packets.lostAfterRecovery` too).
+   */
+  upperLayerFramesPct: number;
+  unneededPacketsSkipped: number;
   /** RTX bytes as a % of all RTP bytes sent (media + RTX). */
   rtxOverheadPct: number;
   bitrateKbps: number;

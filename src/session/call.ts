@@ -368,6 +368,8 @@ function buildReport(
       fecOverheadPct: (100 * both("videoSend.fec-encoder.fecBytes")) / Math.max(1, both("videoSend.fec-encoder.mediaBytes")),
       recoveredByRtx: both("rtxIn"),
       nacksSent: a.peer.rtcp.nackSent + b.peer.rtcp.nackSent,
+      upperLayerFramesPct: (100 * both("videoSend.encoder.upperLayerFrames")) / Math.max(1, both("videoSend.encoder.framesEncoded")),
+      unneededPacketsSkipped: both("videoReceive.reorder.skippedUnneeded"),
       rtxOverheadPct: (100 * both("rtxOutBytes")) / Math.max(1, both("mediaOutBytes")),
       bitrateKbps: (both("videoSend.packetizer.bytes") * 8) / 1000 / o.durationS / 2,
       encodeMsMean: both("videoSend.encoder.encodeMsTotal") / Math.max(1, both("videoSend.encoder.framesIn")),

@@ -24,6 +24,8 @@ describe("rtcpipe CLI", () => {
       [["call", "--loss", "150"], /--loss "150".*0 to 100/],
       [["call", "--video", "h264"], /Allowed choices are vp8, vp9, none/],
       [["call", "--burst", "3"], /--burst without --loss/],
+      [["call", "--temporal-layers", "3"], /Allowed choices are auto, 1, 2/],
+      [["send", "--to", "127.0.0.1:5004", "--temporal-layers", "0"], /Allowed choices are 1, 2/],
       [["call", "--frobnicate"], /unknown option/],
       [["dance"], /unknown command/],
     ];

@@ -327,6 +327,8 @@ export function gstSrtpParams(suite: "AES_CM_128_HMAC_SHA1_80" | "AEAD_AES_128_G
 export interface StreamUnderTest {
   codec: "vp8" | "vp9" | "opus";
   srtp: "none" | "AES_CM_128_HMAC_SHA1_80" | "AEAD_AES_128_GCM";
+  /** Video temporal layers `rtcpipe send` uses (default 1). */
+  temporalLayers?: 1 | 2;
 }
 
 /** The GStreamer RTP caps (or SRTP caps, with ssrc and key) for a stream. */

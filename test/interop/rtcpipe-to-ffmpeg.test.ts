@@ -18,10 +18,12 @@ const AUDIO_S = 3;
 
 const matrix: StreamUnderTest[] = [];
 for (const srtp of ["none", "AES_CM_128_HMAC_SHA1_80"] as const) for (const codec of ["vp8", "vp9", "opus"] as const) matrix.push({ codec, srtp });
+// Two temporal layers (RFC 7741 4.2 TID/TL0PICIDX/Y/N in every descriptor): every frame still decodes.
+matrix.push({ codec: "vp8", srtp: "none", temporalLayers: 2 });
 
 describe.skipIf(!run)("rtcpipe send → ffmpeg receive (SDP from rtcpipe)", () => {
   matrix.forEach((s, k) => {
-    it(`${s.codec} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
+    it(`${s.codec}${s.temporalLayers === 2 ? " with 2 temporal layers" : ""} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
       const port = await freeUdpPorts();
       const dir = tempDir(`ff-rx-${s.codec}-${k}`);
       const video = s.codec !== "opus";
@@ -32,7 +34,7 @@ describe.skipIf(!run)("rtcpipe send → ffmpeg receive (SDP from rtcpipe)", () =
       const sdp = join(dir, "stream.sdp");
       const out = join(dir, video ? "rx.y4m" : "rx.wav");
       const args = ["send", "--to", `127.0.0.1:${port}`, "--ssrc", String(ssrc), "--sdp", sdp, "--json"];
-      if (video) args.push("--video", s.codec, "--pt", String(pt), "--size", "320x240", "--fps", "30", "--bitrate", "800k", "--frames", String(FRAMES));
+      if (video) args.push("--video", s.codec, "--pt", String(pt), "--size", "320x240", "--fps", "30", "--bitrate", "800k", "--frames", String(FRAMES), "--temporal-layers", String(s.temporalLayers ?? 1));
       else args.push("--video", "none", "--audio", "opus", "--audio-ssrc", String(ssrc), "--audio-pt", String(pt), "--duration", String(AUDIO_S));
       if (suite) args.push("--srtp", s.srtp, "--key", Buffer.from(key!).toString("base64"));
 

@@ -18,10 +18,12 @@ const AUDIO_S = 3;
 
 const matrix: StreamUnderTest[] = [];
 for (const srtp of ["none", "AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"] as const) for (const codec of ["vp8", "vp9", "opus"] as const) matrix.push({ codec, srtp });
+// Two temporal layers (RFC 7741 4.2 TID/TL0PICIDX/Y/N in every descriptor): every frame still decodes.
+matrix.push({ codec: "vp8", srtp: "none", temporalLayers: 2 });
 
 describe.skipIf(!run)("rtcpipe send → GStreamer receive", () => {
   matrix.forEach((s, k) => {
-    it(`${s.codec} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
+    it(`${s.codec}${s.temporalLayers === 2 ? " with 2 temporal layers" : ""} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
       const port = await freeUdpPorts();
       const dir = tempDir(`gst-rx-${s.codec}-${k}`);
       const video = s.codec !== "opus";
@@ -42,7 +44,7 @@ describe.skipIf(!run)("rtcpipe send → GStreamer receive", () => {
       );
       await waitUdpPort(port, 10_000, gst);
       const args = ["send", "--to", `127.0.0.1:${port}`, "--ssrc", String(ssrc), "--json"];
-      if (video) args.push("--video", s.codec, "--pt", String(pt), "--size", "320x240", "--fps", "30", "--bitrate", "800k", "--frames", String(FRAMES));
+      if (video) args.push("--video", s.codec, "--pt", String(pt), "--size", "320x240", "--fps", "30", "--bitrate", "800k", "--frames", String(FRAMES), "--temporal-layers", String(s.temporalLayers ?? 1));
       else args.push("--video", "none", "--audio", "opus", "--audio-ssrc", String(ssrc), "--audio-pt", String(pt), "--duration", String(AUDIO_S));
       if (suite) args.push("--srtp", s.srtp, "--key", Buffer.from(key!).toString("base64"));
       // VP9 over plain RTP exercises the flexible-mode descriptor (P_DIFF); the SRTP cases the default (simple).

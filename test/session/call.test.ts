@@ -133,6 +133,7 @@ describe("Call over the emulated network (virtual clock)", () => {
     await expect(runCall({ video: "h264" as never })).rejects.toThrow(/allowed is one of vp8, vp9, none/);
     await expect(runCall({ video: "none", audio: "none" })).rejects.toThrow(/at least one media kind/);
     await expect(runCall({ width: 641 })).rejects.toThrow(/even/);
+    await expect(runCall({ temporalLayers: 3 as never })).rejects.toThrow(/Cannot use temporalLayers=3: allowed is 1, 2 or "auto"/);
   });
 });
 
