@@ -151,9 +151,6 @@ export class VpxEncoder extends StageCore<VideoFrame, EncodedFrame> {
       options.dropFrameThreshold ?? 30,
       options.minQuantizer ?? 2,
       options.maxQuantizer ?? 63,
-      // VP9 predicts motion vectors from the previous decoded frame, whatever the references:
-      // skipping an upper-layer frame then breaks the next one unless the stream is error
-      // resilient (measured: without it the second base frame after a skip fails to decode).
       this.errorResilient ? 1 : 0,
       100,
       15,

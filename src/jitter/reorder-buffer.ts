@@ -22,7 +22,8 @@ export interface ReorderBufferOptions {
  * missing packet as long as reordering on this path has been seen to last (the largest lateness
  * of a reordered packet, x1.5, clamped to [minWait, maxWait]), restarted when a release
  * uncovers the next gap unless that gap was seen two waits ago; then it declares the packet
- * lost and releases what follows. Duplicates and packets older than what was released are dropped.
+ * lost and releases what follows. A gap the stream says nothing needs (`skipUnneededGaps`) is
+ * given up sooner. Duplicates and packets older than what was released are dropped.
  */
 export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   readonly name = "reorder";
@@ -91,12 +92,12 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
 
   /**
    * Lets the stream say a gap need not be waited for long: `deadline` gets the packets held
-   * after the gap (consecutive, oldest first) and when the gap was first seen (µs), and
-   * returns undefined when what they start needs
-   * the missing packets, else the time until which waiting for them is still free (e.g. when
-   * the next frame is due to play: a lost FEC packet between two frames, or a frame nothing
-   * depends on, is worth a retransmission only if it comes before then). At that time the gap
-   * is given up and counted as skippedUnneeded, not as loss.
+   * after the gap (consecutive, oldest first) and when the gap was first seen (µs), and returns
+   * undefined when what they start needs the missing packets, else the time until which waiting
+   * for them is still worth it (e.g. when the next frame is due to play: a lost FEC packet
+   * between two frames, or a frame nothing depends on, is worth a retransmission only if it
+   * comes before then). At that time (but not before reordering on this path has had its wait)
+   * the gap is given up and counted as skippedUnneeded, not as loss.
    */
   skipUnneededGaps(deadline: (heldAfterGap: readonly P[], gapSeenUs: number) => number | undefined): void {
     this.unneededGapDeadline = deadline;
@@ -206,11 +207,7 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
       this.out.push(entry.packet, nowUs);
       entry = this.held.get(this.nextSeq);
     }
-    // The wait for a gap restarts when a release uncovers it: its packet's retries may still be
-    // on the way (counting from when the gap was seen froze a burst of 8 lost for 633 ms). But
-    // a gap seen two waits ago or more is due at once, so gaps queued one after another (a
-    // bottleneck dropping every few packets) never hold a packet longer than about 3 waits;
-    // when each restarted the full wait, the held packets grew without bound.
+    // A gap the stream says nothing needs is given up at its deadline (skipUnneededGaps).
     this.unneededUntilUs = NaN;
     if (this.held.size > 0 && this.unneededGapDeadline) {
       const seenUs = Math.max(this.startedAtUs, this.earliestHeldArrivalUs());
@@ -223,6 +220,11 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
       }
       if (until !== undefined) this.unneededUntilUs = until;
     }
+    // The wait for a gap restarts when a release uncovers it: its packet's retries may still be
+    // on the way (counting from when the gap was seen froze a burst of 8 lost for 633 ms). But
+    // a gap seen two waits ago or more is due at once, so gaps queued one after another (a
+    // bottleneck dropping every few packets) never hold a packet longer than about 3 waits;
+    // when each restarted the full wait, the held packets grew without bound.
     if (this.held.size === 0) this.gapSinceUs = NaN;
     else if (released || Number.isNaN(this.gapSinceUs)) {
       const seenUs = Math.max(this.startedAtUs, this.earliestHeldArrivalUs());
