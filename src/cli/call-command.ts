@@ -41,6 +41,7 @@ interface CallFlags {
   nack: boolean;
   fec: boolean;
   temporalLayers?: string;
+  audioPtime?: string;
   abr: boolean;
   startBitrate: string;
   minBitrate: string;
@@ -156,6 +157,7 @@ export function callOptionsFromFlags(f: CallFlags): CallOptions {
     nack: f.nack,
     fec: f.fec,
     temporalLayers: parseTemporalLayers(f.temporalLayers ?? "auto"),
+    audioPacketMs: parseChoice("--audio-ptime", f.audioPtime ?? "20", ["20", "60"] as const) === "60" ? 60 : 20,
     abr: f.abr,
     startBitrateBps: parseBitrate("--start-bitrate", f.startBitrate, 10_000, 1e9),
     minBitrateBps: parseBitrate("--min-bitrate", f.minBitrate, 10_000, 1e9),
@@ -236,6 +238,7 @@ export function callCommand(setCode: (code: number) => void): Command {
     .addOption(new Option("--srtp <suite>", "SRTP protection suite").choices(["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"]).default("AEAD_AES_128_GCM"))
     .option("--no-nack", "turn off NACK/RTX retransmission of video (RFC 4585/4588)")
     .option("--no-fec", "turn off forward error correction (video ULPFEC, audio RED and Opus in-band FEC)")
+    .addOption(new Option("--audio-ptime <ms>", "Opus per RTP packet: 20, or 60 (a third of the packet headers, 40 ms more delay)").choices(["20", "60"]).default("20"))
     .addOption(new Option("--temporal-layers <n>", "video temporal layers: 2 lets a lost upper-layer frame be skipped instead of waited for; auto = 2 on a lossy long-RTT path").choices(["auto", "1", "2"]).default("auto"))
     .option("--no-abr", "turn off adaptive bitrate (TWCC, bandwidth estimation, pacing): encoders keep --bitrate/--audio-bitrate")
     .option("--start-bitrate <bps>", "adaptive bitrate: total send rate before feedback", "300k")

@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { Command, Option } from "commander";
 import type { EncodedFrame } from "../codec/encoded-frame.js";
+import { OpusFramePacker } from "../codec/opus-frame-packer.js";
 import { OpusEncoder } from "../codec/opus-encoder.js";
 import { VpxEncoder } from "../codec/vpx-encoder.js";
 import { BadFileError, InvalidOptionError } from "../errors.js";
@@ -56,6 +57,7 @@ interface SendFlags {
   mtu: string;
   vp9Mode: string;
   temporalLayers: string;
+  audioPtime: string;
   json?: boolean;
 }
 
@@ -130,6 +132,7 @@ export async function runSend(flags: SendFlags): Promise<SendSummary> {
   const cname = flags.cname ?? `rtcpipe@${hostname()}`;
   const mtu = parseNumber("--mtu", flags.mtu, 200, 9000, true);
   const vp9Mode = parseChoice("--vp9-mode", flags.vp9Mode, ["simple", "flexible"] as const);
+  const audioFramesPerPacket = parseChoice("--audio-ptime", flags.audioPtime, ["20", "60"] as const) === "60" ? 3 : 1;
   const temporalLayers = parseChoice("--temporal-layers", flags.temporalLayers, ["1", "2"] as const) === "2" ? 2 : 1;
   const bitrate = parseBitrate("--bitrate", flags.bitrate, 10_000, 50e6);
   const audioBitrate = parseBitrate("--audio-bitrate", flags.audioBitrate, 6_000, 510_000);
@@ -232,7 +235,11 @@ export async function runSend(flags: SendFlags): Promise<SendSummary> {
       closers.push(() => rtp.close(), () => rtcp.close());
       const sender = new RtpSender({ codec: "opus", payloadType: audioPayloadType, ssrc: audioSsrc, cname, rtp, rtcp, mtuBytes: mtu, initialSequenceNumber: randomU32() & 0xffff, timestampOffset: randomU32(), ...(srtp ? { srtp } : {}) });
       aSender = sender;
-      enc.pipe({ push: (f: EncodedFrame, nowUs: number) => sender.sendFrame(f, nowUs) });
+      // 20 or 60 ms of Opus per packet (RFC 6716 3.2.5 code 3 packets for 60).
+      const packer = new OpusFramePacker();
+      packer.setFramesPerPacket(audioFramesPerPacket);
+      enc.pipe(packer);
+      packer.pipe({ push: (f: EncodedFrame, nowUs: number) => sender.sendFrame(f, nowUs) });
     }
 
     // Real-time pacing: frame i of each kind at start + i · duration.
@@ -331,6 +338,7 @@ export function sendCommand(setCode: (code: number) => void): Command {
     .option("--bind <address>", "local address to send from (default 127.0.0.1 for loopback peers, else 0.0.0.0)")
     .option("--mtu <bytes>", "largest RTP packet", "1200")
     .addOption(new Option("--vp9-mode <mode>", "VP9 descriptor: simple (non-flexible, no layer indices; ffmpeg 5.1 reads only this) or flexible (P_DIFF)").choices(["simple", "flexible"]).default("simple"))
+    .addOption(new Option("--audio-ptime <ms>", "Opus per RTP packet: 20, or 60 (three frames per packet, RFC 6716 3.2.5)").choices(["20", "60"]).default("20"))
     .addOption(new Option("--temporal-layers <n>", "video temporal layers: 2 = every other frame one nothing references (RFC 7741 4.2 TID/TL0PICIDX, N and Y bits)").choices(["1", "2"]).default("1"))
     .option("--json", "print the summary as JSON")
     .action(async (flags: SendFlags) => {

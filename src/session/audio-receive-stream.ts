@@ -3,6 +3,9 @@ import { OpusDecoder } from "../codec/opus-decoder.js";
 import { NetEqPlayout, type NetEqOutput } from "../jitter/neteq/neteq-playout.js";
 import type { AudioFrame } from "../media/audio-frame.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
+import { splitOpusPacket } from "../rtp/opus-frame-packing.js";
+import { MalformedPacketError } from "../errors.js";
+import { AUDIO_FRAME_SAMPLES } from "../media/audio-frame.js";
 
 export interface AudioReceiveStreamOptions {
   channels: 1 | 2;
@@ -24,6 +27,8 @@ export class AudioReceiveStream {
   readonly neteq: NetEqPlayout;
   private nextPlayUs = NaN;
   private wrongPayloadType = 0;
+  private malformed = 0;
+  private multiFramePackets = 0;
 
   private constructor(
     readonly decoder: OpusDecoder,
@@ -41,7 +46,25 @@ export class AudioReceiveStream {
       this.wrongPayloadType++;
       return;
     }
-    this.neteq.insertPacket(packet, nowUs);
+    // A packet of several 20 ms frames (RFC 6716 3.2.5, e.g. 60 ms at low rates) plays as one
+    // 20 ms packet per frame, each at its own timestamp (RFC 7587 4.1: 48 kHz clock).
+    const code = (packet.payload[0] ?? 0) & 3;
+    let parts: Uint8Array[] | undefined;
+    if (code !== 0) {
+      try {
+        parts = splitOpusPacket(packet.payload);
+      } catch (e) {
+        if (!(e instanceof MalformedPacketError)) throw e;
+        this.malformed++;
+        return;
+      }
+    }
+    if (parts === undefined || parts.length === 1) {
+      this.neteq.insertPacket(packet, nowUs);
+    } else {
+      this.multiFramePackets++;
+      parts.forEach((payload, i) => this.neteq.insertPacket({ sequenceNumber: packet.sequenceNumber, timestamp: (packet.timestamp + i * AUDIO_FRAME_SAMPLES) >>> 0, payload }, nowUs));
+    }
     // The playout clock starts with the first packet; NetEQ itself holds back the start delay.
     if (Number.isNaN(this.nextPlayUs)) this.nextPlayUs = nowUs;
   }
@@ -61,7 +84,7 @@ export class AudioReceiveStream {
   }
 
   stats(): Record<string, number> {
-    const s: Record<string, number> = { wrongPayloadType: this.wrongPayloadType };
+    const s: Record<string, number> = { wrongPayloadType: this.wrongPayloadType, malformed: this.malformed, multiFramePackets: this.multiFramePackets };
     for (const [k, v] of Object.entries(this.neteq.stats())) s[`playout.${k}`] = v;
     for (const [k, v] of Object.entries(this.decoder.stats())) s[`decoder.${k}`] = v;
     return s;

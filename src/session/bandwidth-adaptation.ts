@@ -20,6 +20,8 @@ export interface BandwidthAdaptationOptions {
   video?: { captureWidth: number; captureHeight: number; captureFps: number; maxBitrateBps: number };
   /** Most Opus bitrate (default 32 000). */
   audioMaxBitrateBps?: number;
+  /** Opus per packet, 20 (default) or 60 ms: the allocator counts its packet headers. */
+  audioPacketMs?: 20 | 60;
 }
 
 /** A drop ratio above this lowers the rate the quality ladder sees (below it: noise, keyframes). */
@@ -90,13 +92,15 @@ export class BandwidthAdaptation {
     const startRateBps = checkRange("startRateBps", options.startRateBps ?? 300_000, 10_000, 1e9);
     const minRateBps = checkRange("minRateBps", options.minRateBps ?? 30_000, 10_000, startRateBps);
     const maxRateBps = checkRange("maxRateBps", options.maxRateBps ?? 2_500_000, startRateBps, 1e10);
+    const ptime = options.audioPacketMs ?? 20;
+    if (ptime !== 20 && ptime !== 60) throw new InvalidOptionError(`Cannot use audioPacketMs=${JSON.stringify(ptime)}: allowed is 20 or 60`);
     // Pushback (data in flight over the congestion window) stops at 100 kbps, or the start
     // rate if lower: enough for audio and the ladder's smallest video, so it cuts the queue
     // without pausing video; the delay- and loss-based estimates may still go lower.
     const pushbackMinRateBps = Math.max(minRateBps, Math.min(startRateBps, PUSHBACK_MIN_RATE_BPS));
     this.controller = new NetworkController({ startRateBps, minRateBps, maxRateBps, pushbackMinRateBps, rapidRecovery: true, pacingFactor: SEND_SIDE_PACING_FACTOR });
     const v = options.video;
-    this.allocator = new BitrateAllocator({ audioMaxBps: options.audioMaxBitrateBps ?? 32_000, videoMaxBps: v?.maxBitrateBps ?? 2_500_000 });
+    this.allocator = new BitrateAllocator({ audioMaxBps: options.audioMaxBitrateBps ?? 32_000, videoMaxBps: v?.maxBitrateBps ?? 2_500_000, audioFrameMs: ptime });
     this.frameDropper = v ? new FrameDropper() : undefined;
     if (this.frameDropper) this.frameDropper.onKeyframe = (bytes, nowUs) => this.controller.onKeyframe(bytes, nowUs);
     this.ladderMaxBps = v?.maxBitrateBps ?? Infinity;

@@ -17,7 +17,7 @@ export function sendConfigFor(o: ResolvedCallOptions, rng: SeededRandom): SendCo
       fec: o.fec,
       temporalLayers: o.temporalLayers,
     },
-    audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: o.fec, red: o.fec, complexity: 9, ssrc: rng.nextUint32() },
+    audio: o.audio === "none" ? undefined : { bitrateBps: o.audioBitrateBps, channels: 1, dtx: false, inbandFec: o.fec, red: o.fec, complexity: 9, ssrc: rng.nextUint32(), packetMs: o.audioPacketMs },
     srtpSuite: o.srtpSuite,
     mtuBytes: o.mtuBytes,
   };
@@ -42,5 +42,6 @@ export function congestionFor(o: ResolvedCallOptions): BandwidthAdaptationOption
     startRateBps: o.startBitrateBps, minRateBps: o.minBitrateBps, maxRateBps: o.maxBitrateBps,
     video: o.video === "none" ? undefined : { captureWidth: o.width, captureHeight: o.height, captureFps: o.fps, maxBitrateBps: o.videoBitrateBps },
     audioMaxBitrateBps: o.audioBitrateBps,
+    audioPacketMs: o.audioPacketMs,
   };
 }

@@ -298,12 +298,11 @@ export class Peer {
 
   private sendOn<F extends { captureTimeUs: number }>(stream: SendStream<F, Stage<F, EncodedFrame>> | undefined, frame: F, nowUs: number): SendResult {
     if (!stream || this.closed) return { encodeUs: 0, rtpTimestamp: undefined };
-    const { packets, encodeUs } = stream.sendFrame(frame, nowUs);
+    const { packets, encodeUs, rtpTimestamp } = stream.sendFrame(frame, nowUs);
     if ((stream as unknown) === this.videoSend && packets.length > 0) this.bandwidth?.onFrameEncoded(encodeUs, frame.captureTimeUs);
-    const first = packets[0];
-    if (first) this.rtcp.anchor(first.ssrc, first.timestamp, frame.captureTimeUs);
+    if (rtpTimestamp !== undefined) this.rtcp.anchor(stream.packetizer.ssrc, rtpTimestamp, frame.captureTimeUs);
     this.transmit(packets, nowUs, encodeUs);
-    return { encodeUs, rtpTimestamp: first?.timestamp };
+    return { encodeUs, rtpTimestamp };
   }
 
   stats(): Record<string, number> {

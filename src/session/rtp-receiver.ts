@@ -19,6 +19,7 @@ import { RtcpCompoundPacket } from "../rtcp/rtcp-compound-packet.js";
 import { SenderReport } from "../rtcp/sender-report.js";
 import { SourceDescription } from "../rtcp/source-description.js";
 import { Depacketizer } from "../rtp/depacketizer.js";
+import { splitOpusPacket } from "../rtp/opus-frame-packing.js";
 import { RtpPacket } from "../rtp/rtp-packet.js";
 import { SequenceUnwrapper, timestampDiff } from "../rtp/wrap-around-unwrapper.js";
 import { isRtcpPacket } from "../srtp/is-rtcp-packet.js";
@@ -254,6 +255,12 @@ export class RtpReceiver {
       }
       return;
     }
+    // Several 20 ms frames in one packet (RFC 6716 3.2.5, e.g. 60 ms): decoded frame by frame.
+    const parts = (frame.data[0] ?? 0) & 3 ? splitOpusPacket(frame.data) : [frame.data];
+    parts.forEach((data, i) => this.decodeAudio(parts.length === 1 ? frame : { ...frame, data, rtpTimestamp: (frame.rtpTimestamp + i * AUDIO_FRAME_SAMPLES) >>> 0 }, nowUs));
+  }
+
+  private decodeAudio(frame: EncodedFrame, nowUs: number): void {
     const dec = this.audioDecoder!;
     if (!Number.isNaN(this.lastAudioTs)) {
       // Packets lost before this one (their timestamps are missing): conceal them.

@@ -11,6 +11,7 @@ import { FecEncoder } from "../fec/fec-encoder.js";
 import { RedAudioEncoder } from "../fec/red-audio-encoder.js";
 import { VideoFormatAdapter } from "../media/video-format-adapter.js";
 import { FrameDropGate } from "./frame-drop-gate.js";
+import { OpusFramePacker } from "../codec/opus-frame-packer.js";
 
 /**
  * One media kind's send path up to RTP: encoder → Packetizer. `sendFrame` returns the packets
@@ -21,6 +22,7 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
   private readonly packets: RtpPacket[] = [];
 
   private readonly input: Stage<F, unknown>;
+  private encodedTimestamp: number | undefined;
 
   private constructor(
     readonly encoder: E,
@@ -31,8 +33,17 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
     readonly formatAdapter?: Stage<F, F>,
     /** Video: between the format adapter and the encoder, the bandwidth adaptation's frame dropper. */
     readonly dropGate?: FrameDropGate,
+    /** Audio: between the encoder and the packetizer, 20 or 60 ms of Opus per packet. */
+    readonly framePacker?: OpusFramePacker,
   ) {
-    encoder.pipe(packetizer);
+    // The encoder's own timestamp of each frame: with several frames per packet, a frame may
+    // leave in a later packet, or in one stamped with an earlier frame's time.
+    const next: Stage<EncodedFrame, unknown> = framePacker ?? packetizer;
+    encoder.pipe({ push: (f: EncodedFrame, t: number) => {
+      this.encodedTimestamp = f.rtpTimestamp;
+      next.push(f, t);
+    } });
+    if (framePacker) framePacker.pipe(packetizer);
     if (dropGate) dropGate.pipe(encoder as unknown as Stage<VideoFrame, EncodedFrame>);
     if (formatAdapter) formatAdapter.pipe((dropGate as unknown as Stage<F, F> | undefined) ?? encoder);
     this.input = formatAdapter ?? encoder;
@@ -64,16 +75,22 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
     const packetizer = new Packetizer({ codec: "opus", payloadType: PAYLOAD_TYPES.opus, ssrc, mtuBytes, srtpOverheadBytes, initialSequenceNumber });
     // RED starts at distance 0 and follows the loss the receiver reports.
     const red = config.red ? new RedAudioEncoder({ redPayloadType: AUDIO_RED_PAYLOAD_TYPE, distance: 0 }) : undefined;
-    return new SendStream(encoder, packetizer, red);
+    const packer = new OpusFramePacker();
+    if (config.packetMs === 60) packer.setFramesPerPacket(3);
+    return new SendStream(encoder, packetizer, red, undefined, undefined, packer);
   }
 
-  /** Encodes and packetizes one frame; the returned array is reused by the next call. */
-  sendFrame(frame: F, nowUs: number): { packets: RtpPacket[]; encodeUs: number } {
+  /**
+   * Encodes and packetizes one frame; the returned array is reused by the next call.
+   * `rtpTimestamp` is the encoded frame's (undefined when the encoder dropped it).
+   */
+  sendFrame(frame: F, nowUs: number): { packets: RtpPacket[]; encodeUs: number; rtpTimestamp: number | undefined } {
     this.packets.length = 0;
+    this.encodedTimestamp = undefined;
     const t0 = performance.now();
     this.input.push(frame, nowUs);
     const encodeUs = Math.round((performance.now() - t0) * 1000);
-    return { packets: this.packets, encodeUs };
+    return { packets: this.packets, encodeUs, rtpTimestamp: this.encodedTimestamp };
   }
 
   stats(): Record<string, number> {
@@ -83,6 +100,7 @@ export class SendStream<F, E extends Stage<F, EncodedFrame> = Stage<F, EncodedFr
     for (const [k, v] of Object.entries(this.wrapper?.stats() ?? {})) s[`${this.wrapper!.name}.${k}`] = v;
     for (const [k, v] of Object.entries(this.formatAdapter?.stats() ?? {})) s[`format.${k}`] = v;
     for (const [k, v] of Object.entries(this.dropGate?.stats() ?? {})) s[`frameDropper.${k}`] = v;
+    for (const [k, v] of Object.entries(this.framePacker?.stats() ?? {})) s[`framePacker.${k}`] = v;
     return s;
   }
 

@@ -46,6 +46,8 @@ export interface SendConfig {
     inbandFec: boolean;
     /** Audio RED (RFC 2198), its distance set from reported loss; the receiver must expect it. */
     red?: boolean;
+    /** Opus per RTP packet: 20 ms (default) or 60 ms (OpusFramePacker). */
+    packetMs?: 20 | 60;
     complexity: number;
     ssrc: number;
   };

@@ -329,6 +329,8 @@ export interface StreamUnderTest {
   srtp: "none" | "AES_CM_128_HMAC_SHA1_80" | "AEAD_AES_128_GCM";
   /** Video temporal layers `rtcpipe send` uses (default 1). */
   temporalLayers?: 1 | 2;
+  /** Opus per packet `rtcpipe send` uses (default 20 ms). */
+  audioPtimeMs?: 20 | 60;
 }
 
 /** The GStreamer RTP caps (or SRTP caps, with ssrc and key) for a stream. */

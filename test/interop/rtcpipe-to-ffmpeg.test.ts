@@ -20,10 +20,12 @@ const matrix: StreamUnderTest[] = [];
 for (const srtp of ["none", "AES_CM_128_HMAC_SHA1_80"] as const) for (const codec of ["vp8", "vp9", "opus"] as const) matrix.push({ codec, srtp });
 // Two temporal layers (RFC 7741 4.2 TID/TL0PICIDX/Y/N in every descriptor): every frame still decodes.
 matrix.push({ codec: "vp8", srtp: "none", temporalLayers: 2 });
+// 60 ms of Opus per packet (three 20 ms frames, RFC 6716 3.2.5 code 3).
+matrix.push({ codec: "opus", srtp: "none", audioPtimeMs: 60 });
 
 describe.skipIf(!run)("rtcpipe send → ffmpeg receive (SDP from rtcpipe)", () => {
   matrix.forEach((s, k) => {
-    it(`${s.codec}${s.temporalLayers === 2 ? " with 2 temporal layers" : ""} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
+    it(`${s.codec}${s.temporalLayers === 2 ? " with 2 temporal layers" : ""}${s.audioPtimeMs === 60 ? " in 60 ms packets" : ""} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
       const port = await freeUdpPorts();
       const dir = tempDir(`ff-rx-${s.codec}-${k}`);
       const video = s.codec !== "opus";
@@ -35,7 +37,7 @@ describe.skipIf(!run)("rtcpipe send → ffmpeg receive (SDP from rtcpipe)", () =
       const out = join(dir, video ? "rx.y4m" : "rx.wav");
       const args = ["send", "--to", `127.0.0.1:${port}`, "--ssrc", String(ssrc), "--sdp", sdp, "--json"];
       if (video) args.push("--video", s.codec, "--pt", String(pt), "--size", "320x240", "--fps", "30", "--bitrate", "800k", "--frames", String(FRAMES), "--temporal-layers", String(s.temporalLayers ?? 1));
-      else args.push("--video", "none", "--audio", "opus", "--audio-ssrc", String(ssrc), "--audio-pt", String(pt), "--duration", String(AUDIO_S));
+      else args.push("--video", "none", "--audio", "opus", "--audio-ssrc", String(ssrc), "--audio-pt", String(pt), "--duration", String(AUDIO_S), "--audio-ptime", String(s.audioPtimeMs ?? 20));
       if (suite) args.push("--srtp", s.srtp, "--key", Buffer.from(key!).toString("base64"));
 
       const sdpOnly = await startRtcpipe([...args, "--sdp-only"], 20).done;

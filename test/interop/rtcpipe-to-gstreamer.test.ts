@@ -20,10 +20,12 @@ const matrix: StreamUnderTest[] = [];
 for (const srtp of ["none", "AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"] as const) for (const codec of ["vp8", "vp9", "opus"] as const) matrix.push({ codec, srtp });
 // Two temporal layers (RFC 7741 4.2 TID/TL0PICIDX/Y/N in every descriptor): every frame still decodes.
 matrix.push({ codec: "vp8", srtp: "none", temporalLayers: 2 });
+// 60 ms of Opus per packet (three 20 ms frames, RFC 6716 3.2.5 code 3).
+matrix.push({ codec: "opus", srtp: "none", audioPtimeMs: 60 });
 
 describe.skipIf(!run)("rtcpipe send → GStreamer receive", () => {
   matrix.forEach((s, k) => {
-    it(`${s.codec}${s.temporalLayers === 2 ? " with 2 temporal layers" : ""} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
+    it(`${s.codec}${s.temporalLayers === 2 ? " with 2 temporal layers" : ""}${s.audioPtimeMs === 60 ? " in 60 ms packets" : ""} over ${s.srtp === "none" ? "RTP" : `SRTP ${s.srtp}`}`, { timeout: 40_000 }, async () => {
       const port = await freeUdpPorts();
       const dir = tempDir(`gst-rx-${s.codec}-${k}`);
       const video = s.codec !== "opus";
@@ -45,7 +47,7 @@ describe.skipIf(!run)("rtcpipe send → GStreamer receive", () => {
       await waitUdpPort(port, 10_000, gst);
       const args = ["send", "--to", `127.0.0.1:${port}`, "--ssrc", String(ssrc), "--json"];
       if (video) args.push("--video", s.codec, "--pt", String(pt), "--size", "320x240", "--fps", "30", "--bitrate", "800k", "--frames", String(FRAMES), "--temporal-layers", String(s.temporalLayers ?? 1));
-      else args.push("--video", "none", "--audio", "opus", "--audio-ssrc", String(ssrc), "--audio-pt", String(pt), "--duration", String(AUDIO_S));
+      else args.push("--video", "none", "--audio", "opus", "--audio-ssrc", String(ssrc), "--audio-pt", String(pt), "--duration", String(AUDIO_S), "--audio-ptime", String(s.audioPtimeMs ?? 20));
       if (suite) args.push("--srtp", s.srtp, "--key", Buffer.from(key!).toString("base64"));
       // VP9 over plain RTP exercises the flexible-mode descriptor (P_DIFF); the SRTP cases the default (simple).
       if (s.codec === "vp9" && s.srtp === "none") args.push("--vp9-mode", "flexible");

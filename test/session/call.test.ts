@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InvalidOptionError } from "../../src/errors.js";
 import { runCall } from "../../src/session/call.js";
+import type { Peer } from "../../src/session/peer.js";
 
 // Small frames keep the codec cost low; the media path is the same at any size. These tests
 // measure the media path at a fixed rate, so adaptive bitrate is off (it has its own tests in
@@ -128,12 +129,35 @@ describe("Call over the emulated network (virtual clock)", () => {
     expect(audioOnly.audio!.framesDecoded).toBeGreaterThan(150);
   });
 
+  it("60 ms of Opus per packet (RFC 6716 3.2.5 code 3, RFC 7587 4.2): a third of the audio packets and their header bytes, every 20 ms frame still played", async () => {
+    let peers: readonly [Peer, Peer] | undefined;
+    const run = (audioPacketMs: 20 | 60) => runCall({ ...small, durationS: 4, delayMs: 50, seed: 5, audioPacketMs, onPeers: (p) => void (peers = p) });
+    const r20 = await run(20);
+    const r60 = await run(60);
+    const s60 = peers!.map((p) => p.stats());
+    // Every captured 20 ms frame is encoded and played; nothing concealed on a clean path.
+    expect(r60.audio!.framesSent).toBe(r20.audio!.framesSent);
+    expect(r60.audio!.framesDecoded).toBeGreaterThanOrEqual(r60.audio!.framesSent - 10);
+    expect(r60.audio!.concealedPct).toBeLessThan(0.5);
+    for (const s of s60) {
+      expect(Math.abs(s["audioSend.framePacker.packetsOut"]! - s["audioSend.framePacker.framesIn"]! / 3)).toBeLessThanOrEqual(1);
+      expect(s["audioReceive.multiFramePackets"]).toBeGreaterThan(60);
+      expect(s["audioReceive.decoder.decodeErrors"]).toBe(0);
+    }
+    // Fewer RTP packets (a third) and fewer audio bytes on the wire for the same Opus rate.
+    expect(r60.audio!.packets.sent).toBeLessThan(r20.audio!.packets.sent * 0.4);
+    // The latency grows by the frames waiting for their packet (on average 20 ms), not more.
+    expect(r60.audio!.latencyMs.p50).toBeGreaterThan(r20.audio!.latencyMs.p50);
+    expect(r60.audio!.latencyMs.p50).toBeLessThan(r20.audio!.latencyMs.p50 + 60);
+  });
+
   it("fails fast on bad options with what is allowed", async () => {
     await expect(runCall({ durationS: -1 })).rejects.toThrow(InvalidOptionError);
     await expect(runCall({ video: "h264" as never })).rejects.toThrow(/allowed is one of vp8, vp9, none/);
     await expect(runCall({ video: "none", audio: "none" })).rejects.toThrow(/at least one media kind/);
     await expect(runCall({ width: 641 })).rejects.toThrow(/even/);
     await expect(runCall({ temporalLayers: 3 as never })).rejects.toThrow(/Cannot use temporalLayers=3: allowed is 1, 2 or "auto"/);
+    await expect(runCall({ audioPacketMs: 40 as never })).rejects.toThrow(/Cannot use audioPacketMs=40: allowed is 20 or 60/);
   });
 });
 
