@@ -48,6 +48,7 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
   private unneededGapDeadline: ((heldAfterGap: readonly P[], gapSeenUs: number) => number | undefined) | undefined;
   /** Until when the current gap, known to be unneeded, is still waited for (µs), or NaN. */
   private unneededUntilUs = NaN;
+  private readonly runScratch: P[] = [];
   /** Called with the first sequence number released after a gap given up as unneeded. */
   onUnneededGapSkipped: (nextSequenceNumber: number) => void = () => {};
 
@@ -209,8 +210,8 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
     }
     // A gap the stream says nothing needs is given up at its deadline (skipUnneededGaps).
     this.unneededUntilUs = NaN;
+    const seenUs = this.held.size > 0 ? Math.max(this.startedAtUs, this.earliestHeldArrivalUs()) : NaN;
     if (this.held.size > 0 && this.unneededGapDeadline) {
-      const seenUs = Math.max(this.startedAtUs, this.earliestHeldArrivalUs());
       const deadline = this.unneededGapDeadline(this.runAfterGap(), seenUs);
       // Whatever the deadline, a packet only reordered on this path is still waited for.
       const until = deadline === undefined ? undefined : Math.max(deadline, seenUs + Math.min(this.waitUs, Math.max(this.startWaitUs, 1.5 * this.reorderLateness)));
@@ -227,7 +228,6 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
     // when each restarted the full wait, the held packets grew without bound.
     if (this.held.size === 0) this.gapSinceUs = NaN;
     else if (released || Number.isNaN(this.gapSinceUs)) {
-      const seenUs = Math.max(this.startedAtUs, this.earliestHeldArrivalUs());
       this.gapSinceUs = nowUs - seenUs >= 2 * this.waitUs ? seenUs : nowUs;
     }
   }
@@ -238,11 +238,15 @@ export class ReorderBuffer<P extends Sequenced> extends StageCore<P, P> {
     return t;
   }
 
-  /** The held packets from the oldest on, as long as their sequence numbers run on. */
+  /**
+   * The held packets from the oldest on, as long as their sequence numbers run on (in one
+   * array reused from call to call: the deadline callback reads it at once).
+   */
   private runAfterGap(): P[] {
     let oldest = Infinity;
     for (const k of this.held.keys()) if (k < oldest) oldest = k;
-    const run: P[] = [];
+    const run = this.runScratch;
+    run.length = 0;
     for (let e = this.held.get(oldest); e !== undefined; e = this.held.get(oldest + run.length)) run.push(e.packet);
     return run;
   }
