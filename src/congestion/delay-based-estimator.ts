@@ -219,7 +219,14 @@ export class DelayBasedEstimator {
       const capacity = this.drainRateSum / this.drainRateCount;
       if (RESTORE_FACTOR * capacity > rc.estimateBps) rc.setEstimate(RESTORE_FACTOR * capacity, nowUs);
       this.drainRateSum = this.drainRateCount = 0;
-      return { updated: true, probe: false, targetRateBps: rc.estimateBps, recoveredFromOveruse: false, usage, restoredAfterDrain: true };
+      // The filters still hold the queue's rise (and, at a low rate, few groups to move them
+      // since): their over-use is about a queue that is gone, and cut the restored estimate
+      // to 0.85 x an acknowledged rate our own pushback had lowered (166 -> 44 kbps, 250 ms
+      // after the forward step drained, and video paused). Start them over.
+      this.interArrival.reset();
+      this.trendline.reset();
+      this.detector.resetHypothesis();
+      return { updated: true, probe: false, targetRateBps: rc.estimateBps, recoveredFromOveruse: false, usage: this.detector.state, restoredAfterDrain: true };
     }
     if (!any) return { updated: false, probe: false, targetRateBps: this.estimateBps, recoveredFromOveruse: false, usage };
     if (usage === "overusing") {

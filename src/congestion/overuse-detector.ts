@@ -95,6 +95,14 @@ export class OveruseDetector {
     return this.hypothesis;
   }
 
+  /** Back to "normal", forgetting the time spent over the threshold (the threshold is kept). */
+  resetHypothesis(): void {
+    this.hypothesis = "normal";
+    this.timeOverUsingMs = -1;
+    this.overuseCounter = 0;
+    this.previousSlope = 0;
+  }
+
   /** The current hypothesis. */
   get state(): BandwidthUsage {
     return this.hypothesis;

@@ -28,10 +28,14 @@
  * `severeDownFactor` of the minimum the frame rate drops at once, down to the lowest state of
  * the current resolution, and the resolution follows after the hold, except when the bitrate
  * is under `collapseFactor` of what the current resolution needs at its lowest frame rate:
- * then the resolution jumps to the state that fits at once (a path that got slower by 2x or
- * more is not noise, and half a second of frames too big for it is what fills the bottleneck
- * queue after a capacity drop; on the forward-only step trace the p95 queue fell from 120 to
- * 49 ms); up only when a higher state's minimum
+ * then the resolution jumps at once, even right after the frame rate dropped, to the state
+ * that fits `collapseFactor` of the bitrate (a path that got slower by 2x or more is not
+ * noise, and half a second of frames too big for it is what fills the bottleneck queue after
+ * a capacity drop; on the forward-only step trace the p95 queue fell from 120 to 49 ms; with
+ * both directions stepped the pushed-back target falls from 880 to 100 kbps within 0.3 s, and
+ * 640x480 frames of 4-10 KB kept coming for another 0.45 s, 0.6 s of the 200 kbps link;
+ * sized for half of where the rate is, a rate still falling does not cost a second keyframe;
+ * a second size change waits for the hold); up only when a higher state's minimum
  * x `upFactor` has been met for `upHoldUs` and as long since the last step down (for paused
  * video, `resumeHoldUs`). Below the lowest state's minimum the video pauses (bitrate 0) and
  * the audio carries the call.
@@ -125,6 +129,7 @@ export class VideoQualityLadder {
   private belowSinceUs = NaN;
   private aboveSinceUs = NaN;
   private lastDownUs = -Infinity;
+  private lastResizeUs = -Infinity;
   private last: VideoQualityDecision | undefined;
   private nextFrameUs = NaN;
   private counters = { updates: 0, switches: 0, stepsDown: 0, stepsUp: 0, pauses: 0, cpuOveruses: 0, cpuUnderuses: 0, framesTaken: 0, framesSkipped: 0 };
@@ -179,9 +184,14 @@ export class VideoQualityLadder {
     if (fit > this.index) {
       this.aboveSinceUs = NaN;
       if (Number.isNaN(this.belowSinceUs)) this.belowSinceUs = nowUs;
-      // At most one step per hold: once the frame rate has dropped, the size waits for the hold.
-      const collapsed = bitrate < this.collapseFactor * minOf(this.lowestAtSameSize(this.index)) && nowUs - this.lastDownUs >= this.downHoldUs;
-      if (nowUs - this.belowSinceUs >= this.downHoldUs || (collapsed && fit < n)) {
+      // A collapse changes the size at most once per hold (each size change is a keyframe).
+      const collapsed = bitrate < this.collapseFactor * minOf(this.lowestAtSameSize(this.index)) && nowUs - this.lastResizeUs >= this.downHoldUs;
+      if (collapsed && fit < n) {
+        this.index = Math.max(fit, Math.min(n - 1, firstFit(1 / this.collapseFactor)));
+        this.lastDownUs = nowUs;
+        this.belowSinceUs = NaN;
+        this.counters.stepsDown++;
+      } else if (nowUs - this.belowSinceUs >= this.downHoldUs) {
         this.index = fit;
         this.lastDownUs = nowUs;
         this.belowSinceUs = NaN;
@@ -240,6 +250,7 @@ export class VideoQualityLadder {
     d.changed = prev === undefined || prev.width !== d.width || prev.height !== d.height || prev.fps !== d.fps || prev.paused !== d.paused;
     if (prev !== undefined && d.changed) {
       this.counters.switches++;
+      if (!paused && !prev.paused && d.width * d.height < prev.width * prev.height) this.lastResizeUs = nowUs;
       if (paused && !prev.paused) this.counters.pauses++;
     }
     this.last = d;

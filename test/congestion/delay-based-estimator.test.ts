@@ -162,6 +162,31 @@ describe("DelayBasedEstimator: a standing queue (ours, see StandingQueueDetector
     expect(d.estimateBps).toBeCloseTo(0.85 * 200_000, -3);
   });
 
+  it("once the queue has drained, the rise it left in the filters does not cut the restored estimate again (forward step, 166 -> 44 kbps before)", () => {
+    const d = new DelayBasedEstimator({ startRateBps: 1_000_000 });
+    const seq = { n: 0 };
+    let t = 0;
+    for (; t < 2_000_000; t += 100_000) d.onFeedback(fb(seq, t, 0), 1_000_000, undefined, t + 150_000);
+    // The queue fills for 1 s (every packet 15 ms later than the one before: the trendline's
+    // over-use), with few packets (a low rate), and then drains.
+    const few = (sendUs: number, queueUs: number): PacketResult[] => [0, 40_000].map((dt, i) => ({ sent: { sequenceNumber: seq.n++, sendTimeUs: sendUs + dt, sizeBytes: 1200, probeClusterId: -1, isAudio: false }, receiveTimeUs: sendUs + dt + 40_000 + queueUs + i * 15_000 }));
+    for (let q = 0; q <= 600_000; q += 30_000, t += 50_000) d.onFeedback(few(t, q), 400_000, undefined, t + 150_000 + q, 200_000);
+    expect(d.stats().standingQueueCuts).toBeGreaterThan(0);
+    expect(d.usage).toBe("overusing");
+    const back = d.onFeedback(few(t, 20_000), 200_000, undefined, t + 170_000, 200_000);
+    expect(back.restoredAfterDrain).toBe(true);
+    const restored = d.estimateBps;
+    expect(restored).toBeCloseTo(0.85 * 200_000, -3);
+    // The sender still sends little (its pushback), so the acknowledged rate is low; the
+    // delay is flat. No over-use, no cut to 0.85 x that low rate.
+    for (let i = 0; i < 5; i++) {
+      t += 100_000;
+      const r = d.onFeedback(few(t, 20_000), 70_000, undefined, t + 170_000, 60_000);
+      expect(r.usage).not.toBe("overusing");
+    }
+    expect(d.estimateBps).toBeGreaterThanOrEqual(restored);
+  });
+
   it("a cut never goes below 60 kbps while the path delivers more than 70 kbps (a call keeps its video)", () => {
     const d = new DelayBasedEstimator({ startRateBps: 300_000 });
     const seq = { n: 0 };
