@@ -163,9 +163,11 @@ export class VideoQualityLadder {
 
   /**
    * Takes the video bitrate the allocator gives (bits/s), the time, and the CPU detector's
-   * verdict; returns the state to encode at.
+   * verdict; returns the state to encode at. `urgent`: the caller knows the path got much
+   * slower and gives the rate it is heading to; the resolution goes to its fit at once, as in
+   * a collapse (once per hold).
    */
-  update(videoBitrateBps: number, nowUs: number, cpu: CpuSignal = "normal"): VideoQualityDecision {
+  update(videoBitrateBps: number, nowUs: number, cpu: CpuSignal = "normal", urgent = false): VideoQualityDecision {
     const bitrate = Number.isFinite(videoBitrateBps) && videoBitrateBps > 0 ? videoBitrateBps : 0;
     this.counters.updates++;
     const n = this.states.length;
@@ -185,8 +187,8 @@ export class VideoQualityLadder {
       this.aboveSinceUs = NaN;
       if (Number.isNaN(this.belowSinceUs)) this.belowSinceUs = nowUs;
       // A collapse changes the size at most once per hold (each size change is a keyframe).
-      const collapsed = bitrate < this.collapseFactor * minOf(this.lowestAtSameSize(this.index)) && nowUs - this.lastResizeUs >= this.downHoldUs;
-      if (collapsed && fit < n) {
+      const collapsing = bitrate < this.collapseFactor * minOf(this.lowestAtSameSize(this.index));
+      if ((collapsing || urgent) && fit < n && nowUs - this.lastResizeUs >= this.downHoldUs) {
         this.index = Math.max(fit, Math.min(n - 1, firstFit(1 / this.collapseFactor)));
         this.lastDownUs = nowUs;
         this.belowSinceUs = NaN;

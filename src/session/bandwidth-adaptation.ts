@@ -56,6 +56,19 @@ export const SEND_SIDE_PACING_FACTOR = 1.1;
 /** The pushback floor a call uses (see the constructor). */
 const PUSHBACK_MIN_RATE_BPS = 100_000;
 
+/**
+ * Below this pushback ratio the ladder picks the format for the pushback's floor. Data still in
+ * flight over the window after the target was cut to a third is a path that got much slower,
+ * not a keyframe or feedback jitter (seeds 1-2: never on the steady and 3G traces; the 2 s
+ * outage; on the cellular trace 0.6 s in seed 2, utilisation unchanged; at 0.5 seed 1's
+ * cellular call went under it for 0.1 s and lost 4 points); the pushback then goes on to its
+ * floor, and the picture had better be small at once (one keyframe) than after 0.1-0.2 s more
+ * of 640x480 frames, which for the test pattern are 3.5-6.5 KB at any quantizer, into a queue
+ * that is already full (1 Mbps -> 200 kbps both ways: the queue was back under 100 ms after
+ * 1.7-2.2 s, seeds 1-3, now 1.6-2.0 s).
+ */
+const PUSHBACK_COLLAPSE_RATIO = 0.35;
+
 /** What the sender should do now: pacer rates and probes, and the encoders' settings. */
 export interface AdaptationDecision {
   network: NetworkTargetUpdate;
@@ -86,6 +99,7 @@ export class BandwidthAdaptation {
   private last: AdaptationDecision | undefined;
   private firstDecisionUs = NaN;
   private startProbeDone = false;
+  private readonly pushbackMinRateBps: number;
 
   constructor(options: BandwidthAdaptationOptions = {}) {
     if (options === null || typeof options !== "object") throw new InvalidOptionError("Cannot create a BandwidthAdaptation: options must be an object");
@@ -98,6 +112,7 @@ export class BandwidthAdaptation {
     // rate if lower: enough for audio and the ladder's smallest video, so it cuts the queue
     // without pausing video; the delay- and loss-based estimates may still go lower.
     const pushbackMinRateBps = Math.max(minRateBps, Math.min(startRateBps, PUSHBACK_MIN_RATE_BPS));
+    this.pushbackMinRateBps = pushbackMinRateBps;
     this.controller = new NetworkController({ startRateBps, minRateBps, maxRateBps, pushbackMinRateBps, rapidRecovery: true, pacingFactor: SEND_SIDE_PACING_FACTOR });
     const v = options.video;
     this.allocator = new BitrateAllocator({ audioMaxBps: options.audioMaxBitrateBps ?? 32_000, videoMaxBps: v?.maxBitrateBps ?? 2_500_000, audioFrameMs: ptime });
@@ -206,8 +221,11 @@ export class BandwidthAdaptation {
     const dropRatio = this.frameDropper?.dropRatioAt(nowUs) ?? 0;
     // Never below the lowest rung for that reason: drops call for a smaller picture, not a pause.
     const lowest = Math.min(videoBps, this.ladder?.pauseBelowBps ?? 0);
-    const usable = dropRatio > DROP_RATIO_FOR_LADDER ? Math.max(lowest, videoBps * (1 - dropRatio)) : videoBps;
-    const video = this.waitingForStartProbe(nowUs) ? this.heldVideo() : this.ladder?.update(usable, nowUs, this.cpu.check(nowUs));
+    let usable = dropRatio > DROP_RATIO_FOR_LADDER ? Math.max(lowest, videoBps * (1 - dropRatio)) : videoBps;
+    // Far into pushback, the format is for the floor the pushback is heading to (video's share of it), at once.
+    const urgent = this.controller.pushbackRatio < PUSHBACK_COLLAPSE_RATIO && n.targetRateBps > this.pushbackMinRateBps;
+    if (urgent) usable = Math.min(usable, (videoBps * this.pushbackMinRateBps) / n.targetRateBps);
+    const video = this.waitingForStartProbe(nowUs) ? this.heldVideo() : this.ladder?.update(usable, nowUs, this.cpu.check(nowUs), urgent);
     if (video) video.bitrateBps = video.paused ? 0 : Math.min(videoBps, this.ladderMaxBps);
     if (video?.paused && this.startProbeDone) this.controller.requestProbeForRoom(nowUs);
     this.last = { network: { ...n, probeClusters: probes }, allocation, video };

@@ -143,6 +143,23 @@ describe("VideoQualityLadder: bitrate first, then frame rate, then resolution", 
     expect(() => vga({ collapseFactor: 2 })).toThrow(InvalidOptionError);
   });
 
+  it("urgent (the caller knows the path got much slower): the size follows at once, to the state that fits half the rate, once per hold", () => {
+    const l = vga();
+    hold(l, 1_000_000, 0, 3_000_000);
+    // 250 kbps is not under half of 640x480's lowest minimum: without `urgent` only the frame rate drops.
+    expect(l.update(250_000, 3_100_000).width).toBe(640);
+    const m = vga();
+    hold(m, 1_000_000, 0, 3_000_000);
+    let d = m.update(250_000, 3_100_000, "normal", true);
+    expect(label(d)).toBe(label(m.states.find((s) => s.minBitrateBps <= 125_000)!));
+    expect(d.bitrateBps).toBe(250_000);
+    // Lower still within the hold: no second size change (a second keyframe), only the frame rate.
+    d = m.update(70_000, 3_200_000, "normal", true);
+    expect(d.width).toBe(320);
+    d = m.update(70_000, 3_700_000, "normal", true);
+    expect(d.width).toBe(160);
+  });
+
   it("steps up only after 3 s above 1.3 x the higher minimum, and 3 s after a step down", () => {
     const l = vga();
     hold(l, 100_000, 0, 1_000_000);

@@ -3,8 +3,8 @@
  * calls with adaptive bitrate on, on the virtual clock, and checks issue 5's targets. The trace
  * applies to both directions (as `rtcpipe call --rate-trace` does), so each side's TWCC
  * feedback queues behind the other side's media at the same bottleneck; one step run applies it
- * to A -> B only (`rateDirection: "a-to-b"`, RFC 8867 5.1's setup). Calls are 320x240 with
- * `modelProcessingTime: false` (the claims are about the network loop, not the encoder's CPU
+ * to A -> B only (`rateDirection: "a-to-b"`, RFC 8867 5.1's setup). Calls are 320x240 (the
+ * steps and 3G at the issue's 640x480) with `modelProcessingTime: false` (the claims are about the network loop, not the encoder's CPU
  * time, and measured encode times would make the runs differ from one machine to the next),
  * and as short as each claim allows, so the file stays within the suite's budget; README.md's
  * table has the 640x480, 30 s figures from `rtcpipe call`.
@@ -124,8 +124,8 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     expect(r.report.video!.freeze.longestMs).toBeLessThan(300);
   });
 
-  it("step 1 Mbps -> 200 kbps at 10 s: the sent rate falls under the capacity, the queue drains, video goes on at a lower rung", async () => {
-    const r = await replay("step-1m-200k-1m", { durationS: 20 });
+  it("step 1 Mbps -> 200 kbps at 10 s, both directions, 640x480: under capacity within 1 s, queue < 100 ms within 2 s, no freeze over 500 ms (issue 5 targets)", async () => {
+    const r = await replay("step-1m-200k-1m", { durationS: 20, width: 640, height: 480 });
     // Under the capacity from then until 16 s (as the forward-only test below): later the
     // estimate climbs back to the capacity (AIMD's additive increase, which may touch 1.05x it
     // before 20 s); the mean queue over 17-20 s checks that the climb does not fill the queue.
@@ -137,20 +137,19 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     const late = r.samples.filter((x) => x.tS > 17 && x.tS <= 20).flatMap((x) => x.queueMs.filter((q) => Number.isFinite(q)));
     const lateQueueMs = late.reduce((p, q) => p + q, 0) / Math.max(1, late.length);
     console.log(`step: rate under capacity ${below.toFixed(1)} s after the drop, queue < 100 ms ${drained.toFixed(1)} s after, mean queue 17-20 s ${lateQueueMs.toFixed(0)} ms, longest freeze ${longest.toFixed(0)} ms, estimate 13-16 s ${tail.map((x) => x.toFixed(0)).join(" ")} kbps`);
-    // Targets: under capacity within 1 s, queue < 100 ms within 2 s, no freeze > 500 ms. The
-    // trace applies to both directions, so each side's feedback waits in the other side's
+    // The trace applies to both directions, so each side's feedback waits in the other side's
     // filling queue (a 300 ms buffer at 1 Mbps holds 1.5 s at 200 kbps, and fills in 0.4 s).
     // What acts first is the congestion-window pushback: its window's queue time follows the
-    // feedback interval (150 ms at 1 Mbps, not libwebrtc's fixed 350), a keyframe's burst is
-    // allowed for, the target falls by the overfill each tick, and the frame dropper passes only
-    // the pushback's share of frames (libwebrtc's DropFrame); then the standing-queue cut and
-    // the ladder (160x120 in one keyframe). Today (seed 1, codec time not modelled): under
-    // capacity 0.9 s after the drop (met), queue < 100 ms 2.6 s after (not yet: the queue peaks
-    // at ~1.1 s before the pushback has acted, and draining that at 200 kbps while still sending
-    // audio and small frames takes ~1.5 s), mean queue 17-20 s ~17 ms, longest freeze ~380 ms
-    // (met; it was 1.7-2.4 s). Margins below.
-    expect(below).toBeLessThanOrEqual(1.5);
-    expect(drained).toBeLessThanOrEqual(4);
+    // feedback interval, a keyframe's burst is allowed for, the target falls by the overfill,
+    // and the frame dropper passes only the pushback's share of frames (libwebrtc's DropFrame);
+    // once the pushback is past a third, the ladder goes to 160x120 at once (one keyframe);
+    // then the standing-queue cut. Seed 1, codec time not modelled: under capacity 0.5 s after
+    // the drop, queue < 100 ms 1.8 s after, longest freeze ~280 ms. At 320x240 the same call
+    // drains in 2.4-2.5 s: this test pattern's frames at 320x240 and 240x180 are 4-8 KB at any
+    // quantizer, and one or two of them still go out before the pushback is past a third.
+    expect(below).toBeLessThanOrEqual(1);
+    expect(drained).toBeLessThanOrEqual(2);
+    expect(longest).toBeLessThanOrEqual(500);
     expect(lateQueueMs).toBeLessThan(100);
     // The estimate settles near the new capacity instead of the 30 kbps minimum.
     for (const e of tail) expect(e).toBeGreaterThan(70);
@@ -158,11 +157,10 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     // Video keeps a rung in the seconds after the drain in at least one direction.
     const heights = r.report.timeline.videoHeight.slice(14, 17);
     for (const h of heights) expect(h).toBeGreaterThan(0);
-    expect(longest).toBeLessThan(1_000);
   });
 
-  it("step 1 Mbps -> 200 kbps at 10 s on the forward path only (RFC 8867 5.1, feedback path uncongested): under capacity within 1 s, queue < 100 ms within 2 s, no freeze over 500 ms (issue 5 targets)", async () => {
-    const r = await replay("step-1m-200k-1m", { durationS: 16, rateDirection: "a-to-b" });
+  it("step 1 Mbps -> 200 kbps at 10 s on the forward path only (RFC 8867 5.1, feedback path uncongested), 640x480: under capacity within 1 s, queue < 100 ms within 2 s, no freeze over 500 ms (issue 5 targets)", async () => {
+    const r = await replay("step-1m-200k-1m", { durationS: 16, rateDirection: "a-to-b", width: 640, height: 480 });
     // Only A -> B (direction 0) has the bottleneck.
     const sustainedA = (ok: (s: Sample, i: number) => boolean): number => firstSustained(r, 10, 1, (s, dir, i) => dir === 1 || ok(s, i)) - 10;
     const below = sustainedA((_s, i) => sentOverLast250ms(r, i, 0) <= 200 * 1.05);
@@ -170,13 +168,14 @@ describe("bandwidth fixtures replayed through a call with adaptive bitrate", () 
     const after = r.report.video!.freeze.intervalsMs.filter(([, end]) => end > 10_000);
     const longest = Math.max(0, ...after.map(([a, b]) => Math.min(b, 16_000) - Math.max(a, 10_000)));
     console.log(`step, forward path only: rate under capacity ${below.toFixed(1)} s after the drop, queue < 100 ms ${drained.toFixed(1)} s after, longest freeze ${longest.toFixed(0)} ms, queue p95 10-16 s ${p95(r.samples.filter((x) => x.tS > 10).map((x) => x.queueMs[0])).toFixed(0)} ms`);
-    // Today at 320x240 (seed 1, codec time not modelled): under capacity 0.9 s after the drop
-    // (target 1 s, met), queue < 100 ms 2.3 s after and longest freeze ~540 ms (targets 2 s and
-    // 500 ms, not yet at this size; at 640x480 with `rtcpipe call --rate-direction a-to-b`
-    // 1.8 s and ~310 ms). Margins below.
-    expect(below).toBeLessThanOrEqual(1.5);
-    expect(drained).toBeLessThanOrEqual(3.5);
-    expect(longest).toBeLessThan(1_500);
+    // Seed 1, codec time not modelled: 0.5 s, 1.4 s, ~270 ms. The drop itself cuts the
+    // estimate to 75-80 kbps; once the queue has drained it goes back to 0.85 x what the path
+    // delivered meanwhile, and the delay filters start over (their over-use from the filling
+    // queue had cut it again to 0.85 x an acknowledged rate the pushback had lowered, < 50
+    // kbps, and paused video for 1.5 s).
+    expect(below).toBeLessThanOrEqual(1);
+    expect(drained).toBeLessThanOrEqual(2);
+    expect(longest).toBeLessThanOrEqual(500);
     expect(r.report.bandwidth!.utilizationPct).toBeGreaterThan(30);
   });
 
