@@ -3,8 +3,9 @@
  * of Jacobson's packet pair and of BBR's delivery-rate samples). While a queue stands at the
  * bottleneck, our packets leave it back to back, so their spacing on arrival is their size over
  * the bottleneck's rate, whatever the spacing they were sent with. A run of consecutive received
- * packets that each waited at least `QUEUED_MS` (one-way offset above the base offset) therefore
- * measures the rate directly: bytes after the first / arrival span.
+ * packets that each waited at least `QUEUED_MS` (one-way offset above the base offset), each
+ * behind the one before it (arriving less than its own offset after it), therefore measures
+ * the rate directly: bytes after the first / arrival span.
  *
  * Why GCC needs it: after a sudden drop (1 Mbps to 200 kbps) the trendline's smoothed slope and
  * the standing-queue threshold both wait for the queue to grow; the first three queued packets
@@ -40,6 +41,13 @@ export class QueuedTrainRate {
     }
     const last = this.count > 0 ? this.arrivalsUs[(this.head + this.count - 1) % MAX_PACKETS]! : -Infinity;
     if (arrivalUs < last) {
+      this.count = 0;
+    } else if (arrivalUs - last >= queueMs * 1000) {
+      // It reached the bottleneck after the packet before it had left (its arrival gap is longer
+      // than its own delay above the base: send + base offset came after that arrival), so its
+      // spacing is the sender's, not the link's: a new train starts with it. On a slow link a
+      // lone packet's own transmission (1200 B at 124 kbps: 77 ms) is over QUEUED_MS, and 3G
+      // video frames sent 150 ms apart read as a 37-59 kbps "train" on a 124 kbps path.
       this.count = 0;
     }
     const slot = (this.head + this.count) % MAX_PACKETS;

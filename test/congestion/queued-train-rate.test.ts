@@ -28,6 +28,18 @@ describe("QueuedTrainRate (packet-train dispersion at a standing queue)", () => 
     expect(t.rateBps()).toBeNaN();
   });
 
+  it("packets that did not wait for the one before (a slow link's own transmission time over 30 ms, idle between them) read no train", () => {
+    const t = new QueuedTrainRate();
+    // 1200 B at 124 kbps takes 77 ms on the wire: each packet is 72 ms above a base set by a
+    // small audio packet, but they arrive 150 ms apart (a 64 kbps sender), so none queued behind another.
+    for (let i = 0; i < 8; i++) t.onPacket(i * 150_000, 1200, 72);
+    expect(t.rateBps()).toBeNaN();
+    // The same packets sent back to back queue behind each other: their spacing is the link's.
+    const q = new QueuedTrainRate();
+    for (let i = 0; i < 8; i++) q.onPacket(i * 77_400, 1200, 72 + i * 40);
+    expect(q.rateBps()).toBeCloseTo(124_000, -3);
+  });
+
   it("slides over the last 16 packets: a later, faster bottleneck takes over", () => {
     const t = new QueuedTrainRate();
     let at = 0;
