@@ -165,9 +165,10 @@ export class VideoQualityLadder {
    * Takes the video bitrate the allocator gives (bits/s), the time, and the CPU detector's
    * verdict; returns the state to encode at. `urgent`: the caller knows the path got much
    * slower and gives the rate it is heading to; the resolution goes to its fit at once, as in
-   * a collapse (once per hold).
+   * a collapse (once per hold). `qpHigh`: the encoder is starved at this size
+   * (EncoderQpMonitor); the rate may raise the frame rate but not the size.
    */
-  update(videoBitrateBps: number, nowUs: number, cpu: CpuSignal = "normal", urgent = false): VideoQualityDecision {
+  update(videoBitrateBps: number, nowUs: number, cpu: CpuSignal = "normal", urgent = false, qpHigh = false): VideoQualityDecision {
     const bitrate = Number.isFinite(videoBitrateBps) && videoBitrateBps > 0 ? videoBitrateBps : 0;
     this.counters.updates++;
     const n = this.states.length;
@@ -213,7 +214,8 @@ export class VideoQualityLadder {
       }
     } else {
       this.belowSinceUs = NaN;
-      const up = firstFit(this.upFactor);
+      const fitUp = firstFit(this.upFactor);
+      const up = qpHigh && this.index < n ? Math.max(fitUp, this.firstAtSameSize(this.index)) : fitUp;
       if (up < this.index) {
         if (Number.isNaN(this.aboveSinceUs)) this.aboveSinceUs = nowUs;
         const holdUs = this.index >= n ? this.resumeHoldUs : this.upHoldUs;
@@ -257,6 +259,14 @@ export class VideoQualityLadder {
     }
     this.last = d;
     return d;
+  }
+
+  /** The first state with the same resolution as state `i`. */
+  private firstAtSameSize(i: number): number {
+    const { width, height } = this.states[i]!;
+    let j = i;
+    while (j > 0 && this.states[j - 1]!.width === width && this.states[j - 1]!.height === height) j--;
+    return j;
   }
 
   /** The last state with the same resolution as state `i`. */

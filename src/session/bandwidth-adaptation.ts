@@ -1,6 +1,7 @@
 import { checkRange, InvalidOptionError } from "../errors.js";
 import { BitrateAllocator, type BitrateAllocation } from "../congestion/bitrate-allocator.js";
 import type { NetworkTargetUpdate, SentPacketInfo } from "../congestion/congestion-types.js";
+import { EncoderQpMonitor } from "../congestion/encoder-qp-monitor.js";
 import { CpuOveruseDetector } from "../congestion/cpu-overuse-detector.js";
 import { FrameDropper } from "../congestion/frame-dropper.js";
 import { NetworkController } from "../congestion/network-controller.js";
@@ -90,6 +91,8 @@ export class BandwidthAdaptation {
   readonly allocator: BitrateAllocator;
   readonly ladder: VideoQualityLadder | undefined;
   readonly cpu = new CpuOveruseDetector();
+  /** Whether the encoder is starved at its current size (vetoes a larger one). */
+  readonly qp = new EncoderQpMonitor();
   /** Drops frames before the encoder while it overshoots its target (with video). */
   readonly frameDropper: FrameDropper | undefined;
   /** Redundant copies the audio RED encoder adds now (0-2), counted in the audio's share. */
@@ -138,8 +141,9 @@ export class BandwidthAdaptation {
   }
 
   /** A video frame took `encodeUs` to encode (CPU adaptation). */
-  onFrameEncoded(encodeUs: number, captureTimeUs: number): void {
+  onFrameEncoded(encodeUs: number, captureTimeUs: number, quantizer = -1, keyframe = false): void {
     this.cpu.onFrameEncoded(encodeUs, captureTimeUs);
+    this.qp.onFrame(quantizer, keyframe);
   }
 
   /** TWCC feedback arrived (RTCP RTPFB FMT 15). */
@@ -225,7 +229,9 @@ export class BandwidthAdaptation {
     // Far into pushback, the format is for the floor the pushback is heading to (video's share of it), at once.
     const urgent = this.controller.pushbackRatio < PUSHBACK_COLLAPSE_RATIO && n.targetRateBps > this.pushbackMinRateBps;
     if (urgent) usable = Math.min(usable, (videoBps * this.pushbackMinRateBps) / n.targetRateBps);
-    const video = this.waitingForStartProbe(nowUs) ? this.heldVideo() : this.ladder?.update(usable, nowUs, this.cpu.check(nowUs), urgent);
+    const video = this.waitingForStartProbe(nowUs) ? this.heldVideo() : this.ladder?.update(usable, nowUs, this.cpu.check(nowUs), urgent, this.qp.high);
+    const before = this.last?.video;
+    if (video && before && (video.width !== before.width || video.height !== before.height)) this.qp.reset();
     if (video) video.bitrateBps = video.paused ? 0 : Math.min(videoBps, this.ladderMaxBps);
     if (video?.paused && this.startProbeDone) this.controller.requestProbeForRoom(nowUs);
     this.last = { network: { ...n, probeClusters: probes }, allocation, video };

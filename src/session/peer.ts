@@ -298,8 +298,10 @@ export class Peer {
 
   private sendOn<F extends { captureTimeUs: number }>(stream: SendStream<F, Stage<F, EncodedFrame>> | undefined, frame: F, nowUs: number): SendResult {
     if (!stream || this.closed) return { encodeUs: 0, rtpTimestamp: undefined };
+    const video = (stream as unknown) === this.videoSend ? this.videoSend : undefined;
+    const keyframesBefore = video?.encoder.keyframesEncoded ?? 0;
     const { packets, encodeUs, rtpTimestamp } = stream.sendFrame(frame, nowUs);
-    if ((stream as unknown) === this.videoSend && packets.length > 0) this.bandwidth?.onFrameEncoded(encodeUs, frame.captureTimeUs);
+    if (video && packets.length > 0) this.bandwidth?.onFrameEncoded(encodeUs, frame.captureTimeUs, video.encoder.lastQuantizer, video.encoder.keyframesEncoded > keyframesBefore);
     if (rtpTimestamp !== undefined) this.rtcp.anchor(stream.packetizer.ssrc, rtpTimestamp, frame.captureTimeUs);
     this.transmit(packets, nowUs, encodeUs);
     return { encodeUs, rtpTimestamp };

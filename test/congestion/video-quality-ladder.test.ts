@@ -160,6 +160,19 @@ describe("VideoQualityLadder: bitrate first, then frame rate, then resolution", 
     expect(d.width).toBe(160);
   });
 
+  it("a starved encoder (qpHigh) keeps the size: the rate may raise the frame rate, not the resolution", () => {
+    const l = vga();
+    hold(l, 100_000, 0, 1_000_000);
+    expect(label(l.update(100_000, 1_100_000))).toBe("320x240@15");
+    // 1 Mbps for 5 s, with the encoder at a high Q: 320x240 at its full frame rate, no larger.
+    let d: VideoQualityDecision | undefined;
+    for (let t = 1_200_000; t <= 6_200_000; t += 100_000) d = l.update(1_000_000, t, "normal", false, true);
+    expect(label(d!)).toBe("320x240@30");
+    // Q comes down: up to the top after the hold.
+    for (let t = 6_300_000; t <= 9_400_000; t += 100_000) d = l.update(1_000_000, t, "normal", false, false);
+    expect(label(d!)).toBe("640x480@30");
+  });
+
   it("steps up only after 3 s above 1.3 x the higher minimum, and 3 s after a step down", () => {
     const l = vga();
     hold(l, 100_000, 0, 1_000_000);
