@@ -57,9 +57,9 @@ export type { BitrateAllocatorOptions, BitrateAllocationInput, BitrateAllocation
 export { VideoQualityLadder, buildLadder } from "./congestion/video-quality-ladder.js";
 export type { VideoQualityLadderOptions, VideoQualityState, VideoQualityDecision } from "./congestion/video-quality-ladder.js";
 export { CpuOveruseDetector } from "./congestion/cpu-overuse-detector.js";
+export type { CpuOveruseDetectorOptions, CpuSignal } from "./congestion/cpu-overuse-detector.js";
 export { EncoderQpMonitor } from "./congestion/encoder-qp-monitor.js";
 export type { EncoderQpMonitorOptions } from "./congestion/encoder-qp-monitor.js";
-export type { CpuOveruseDetectorOptions, CpuSignal } from "./congestion/cpu-overuse-detector.js";
 
 // e2ee
 export { CallKeyExchange, type CallKeyExchangeOptions, type CallKeyExchangeState, type CallKeyExchangeStats, type CallRole, type KeyExchangeOutput } from "./e2ee/call-key-exchange.js";

@@ -164,8 +164,8 @@ export class VideoQualityLadder {
   /**
    * Takes the video bitrate the allocator gives (bits/s), the time, and the CPU detector's
    * verdict; returns the state to encode at. `urgent`: the caller knows the path got much
-   * slower and gives the rate it is heading to; the resolution goes to its fit at once, as in
-   * a collapse (once per hold). `qpHigh`: the encoder is starved at this size
+   * slower and gives the rate it is heading to; the resolution changes at once, as in a
+   * collapse (to the state that fits `collapseFactor` of it, once per hold). `qpHigh`: the encoder is starved at this size
    * (EncoderQpMonitor); the rate may raise the frame rate but not the size.
    */
   update(videoBitrateBps: number, nowUs: number, cpu: CpuSignal = "normal", urgent = false, qpHigh = false): VideoQualityDecision {
