@@ -10,8 +10,8 @@
  * table has the 640x480, 30 s figures from `rtcpipe call`.
  * A 100 ms sampler on the emulated network gives each direction's rate into the bottleneck
  * (every byte: media, FEC, RTX, padding, RTCP) and the mean queuing delay of the packets that
- * entered it. Each threshold says where it comes from: the issue's target, or (marked "not yet
- * the target") today's figure with a margin, so a regression fails.
+ * entered it. Each threshold says where it comes from: the issue's target, or (where the issue
+ * names none, as for utilisation) today's figure with a margin, so a regression fails.
  */
 import { describe, expect, it } from "vitest";
 import { runCall } from "../../src/session/call.js";
