@@ -23,7 +23,8 @@
  * 4. The rest goes to video, its packet headers (`videoPacketOverheadFraction`), FEC at the
  *    ratio FecController's policy picks for this loss and RTT (src/fec/fec-controller.ts),
  *    and an RTX budget of loss / (1 − loss) of the video (one resend per lost packet, and of
- *    its resends), capped at `maxRtxFraction`, and 0 when no NACK round fits the RTT.
+ *    its resends), capped at `maxRtxFraction`, and 0 when no NACK round fits the RTT. When
+ *    that leaves video under its minimum, FEC and then the RTX budget are given up first.
  * 5. Pacer pushback: while the pacer's queue time is above `pushbackStartUs`, video is scaled
  *    down linearly to `pushbackMinFactor` at `pushbackFullUs` (the idea of libwebrtc's
  *    congestion-window pushback, which lowers the encoder target when data backs up in the
@@ -191,8 +192,9 @@ export class BitrateAllocator {
     }
 
     const fec = fecProtectionFor({ lossFraction: loss, rttMs }, this.fecPolicy);
-    const rtxFraction = fec.nackRounds === 0 ? 0 : Math.min(this.maxRtx, loss >= 1 ? this.maxRtx : loss / (1 - loss));
-    const videoFactor = (1 + this.videoHeader) * (1 + fec.fecPerMedia + rtxFraction);
+    let fecPerMedia = fec.fecPerMedia;
+    let rtxFraction = fec.nackRounds === 0 ? 0 : Math.min(this.maxRtx, loss >= 1 ? this.maxRtx : loss / (1 - loss));
+    let videoFactor = (1 + this.videoHeader) * (1 + fecPerMedia + rtxFraction);
     const pushbackFactor = queueUs <= this.pushStartUs ? 1 : Math.max(this.pushMin, 1 - ((1 - this.pushMin) * (queueUs - this.pushStartUs)) / (this.pushFullUs - this.pushStartUs));
 
     const lossCapped = Math.min(loss, 0.25);
@@ -219,6 +221,17 @@ export class BitrateAllocator {
     if (videoOn) {
       const rest = Math.max(0, target - Math.ceil(audio * (1 + red) + audioOverheadBps));
       video = Math.floor(Math.min(this.videoMax, rest / videoFactor) * pushbackFactor);
+      // Video's minimum comes before its protection: FEC goes first, then the RTX budget
+      // (3G at a 54-63 kbps target with 7-8% loss and a pacer queue paused video for 1.4 s to
+      // keep a FEC share).
+      if (video < this.videoMin && fecPerMedia + rtxFraction > 0) {
+        const bare = (1 + this.videoHeader) * (1 + rtxFraction);
+        const keepRtx = Math.floor(Math.min(this.videoMax, rest / bare) * pushbackFactor) >= this.videoMin;
+        fecPerMedia = 0;
+        if (!keepRtx) rtxFraction = 0;
+        videoFactor = (1 + this.videoHeader) * (1 + rtxFraction);
+        video = Math.floor(Math.min(this.videoMax, rest / videoFactor) * pushbackFactor);
+      }
       if (video < this.videoMin) {
         videoOn = false;
         video = 0;
@@ -229,7 +242,7 @@ export class BitrateAllocator {
     const belowAudioFloor = target < audioWire;
     if (belowAudioFloor) this.counters.belowAudioFloor++;
     const header = Math.floor(video * this.videoHeader);
-    const fecRate = videoOn ? Math.floor(video * (1 + this.videoHeader) * fec.fecPerMedia) : 0;
+    const fecRate = videoOn ? Math.floor(video * (1 + this.videoHeader) * fecPerMedia) : 0;
     const rtxRate = videoOn ? Math.floor(video * (1 + this.videoHeader) * rtxFraction) : 0;
     return {
       targetRateBps: target,
@@ -240,7 +253,7 @@ export class BitrateAllocator {
       videoBitrateBps: video,
       videoPaused: !videoOn,
       videoOverheadBps: header,
-      fecPerMedia: videoOn ? fec.fecPerMedia : 0,
+      fecPerMedia: videoOn ? fecPerMedia : 0,
       fecRateBps: fecRate,
       rtxRateBps: rtxRate,
       totalBps: audioWire + video + header + fecRate + rtxRate,

@@ -84,6 +84,22 @@ describe("BitrateAllocator: the split", () => {
     expect(500_000 - r.totalBps).toBeLessThan(10);
   });
 
+  it("video's minimum comes before its protection: at 63 kbps with 8.5% loss and a pacer queue, FEC is given up, not the video (3G)", () => {
+    const input = { targetRateBps: 63_000, lossFraction: 0.085, rttMs: 250, pacerQueueTimeUs: 300_000 };
+    expect(fecProtectionFor(input).fecPerMedia).toBeGreaterThan(0);
+    const r = new BitrateAllocator().allocate(input);
+    expect(r.videoPaused).toBe(false);
+    expect(r.videoBitrateBps).toBeGreaterThanOrEqual(20_000);
+    expect(r.fecPerMedia).toBe(0);
+    expect(r.fecRateBps).toBe(0);
+    expect(r.totalBps).toBeLessThanOrEqual(63_000);
+    // With room for both, the protection stays.
+    const big = new BitrateAllocator().allocate({ ...input, targetRateBps: 300_000 });
+    expect(big.fecPerMedia).toBe(fecProtectionFor(input).fecPerMedia);
+    // And below what even bare video needs, video still pauses.
+    expect(new BitrateAllocator().allocate({ ...input, targetRateBps: 30_000 }).videoPaused).toBe(true);
+  });
+
   it("no RTX budget when no NACK round fits the RTT (recovery budget 150 ms)", () => {
     const r = new BitrateAllocator().allocate({ targetRateBps: 500_000, lossFraction: 0.05, rttMs: 400 });
     expect(r.rtxRateBps).toBe(0);
