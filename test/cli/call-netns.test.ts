@@ -96,8 +96,13 @@ describe.runIf(why === undefined)("rtcpipe call across a NAT (network namespaces
     for (const r of [A, B]) {
       expect(r.ice.longestMediaGapMs).toBeLessThan(1000);
       expect(r.srtp.authFailures).toBe(0);
-      // About 8 s at 30 fps less the gap; frames keep decoding after the change.
-      expect(r.video!.framesDecoded).toBeGreaterThan(0.6 * 8 * 30);
+      // Frames keep decoding after the change: each of the last 3 s (well after the rebinding)
+      // shows frames. The total depends on how fast this machine encodes two real-time calls
+      // while the rest of the suite runs (144-224 of ~240 seen), so it is only checked loosely.
+      const perSecond = r.video!.framesPerSecond;
+      expect(perSecond.length).toBeGreaterThanOrEqual(6);
+      for (const fps of perSecond.slice(-3)) expect(fps).toBeGreaterThan(5);
+      expect(r.video!.framesDecoded).toBeGreaterThan(0.4 * 8 * 30);
     }
   }, 90_000);
 });
